@@ -1,0 +1,80 @@
+import { upgradesByIds, findService } from '../db/catalog.js';
+import type { Sql } from '../db/client.js';
+import { transfer } from '../db/ledger.js';
+import { insertPaidOrder, markOrderFailed, type OrderDraft } from '../db/orders.js';
+import { checkOrderRequest } from '../domain/order-validation.js';
+import type { MethodType } from '../domain/payment.js';
+import type { Rates } from '../domain/pricing.js';
+import { refusalsAsFailures } from './failures.js';
+
+export interface OrderActivityDeps {
+  sql: Sql;
+  money: Rates & { currency: string };
+}
+
+export interface ValidatedOrder {
+  providerId: number;
+  serviceName: string;
+  servicePrice: number;
+  upgrades: { id: number; name: string; price: number }[];
+  rates: Rates;
+  currency: string;
+}
+
+export const paymentKey = (orderId: string): string => `order:${orderId}:payment`;
+export const refundKey = (orderId: string): string => `order:${orderId}:refund`;
+
+export function createOrderActivities({ sql, money }: OrderActivityDeps) {
+  return {
+    /** Reads the catalog and applies the seed's checks; the rates in force are snapshotted here. */
+    async validateOrder(input: { serviceId: number; upgradeIds: number[]; methodType: MethodType }): Promise<ValidatedOrder> {
+      return refusalsAsFailures(async () => {
+        const [service, upgrades] = await Promise.all([
+          findService(sql, input.serviceId),
+          upgradesByIds(sql, input.upgradeIds),
+        ]);
+        const checked = checkOrderRequest({ service, upgrades, upgradeIds: input.upgradeIds, methodType: input.methodType });
+        return {
+          providerId: checked.service.providerId,
+          serviceName: checked.service.name,
+          servicePrice: checked.service.price,
+          upgrades: checked.upgrades.map(({ id, name, price }) => ({ id, name, price })),
+          rates: { taxRateBp: money.taxRateBp, platformFeeBp: money.platformFeeBp },
+          currency: money.currency,
+        };
+      });
+    },
+
+    /** Customer wallet → escrow. The business key makes a retry after commit move nothing. */
+    async debitToEscrow(input: { orderId: string; customerId: number; amount: number }): Promise<void> {
+      await refusalsAsFailures(() => transfer(sql, {
+        key: paymentKey(input.orderId),
+        from: { userId: input.customerId },
+        to: { system: 'general-system' },
+        amount: input.amount,
+        kind: 'order_payment',
+        orderId: input.orderId,
+      }));
+    },
+
+    async recordOrder(input: { draft: OrderDraft }): Promise<void> {
+      await insertPaidOrder(sql, input.draft);
+    },
+
+    /** Compensation of debitToEscrow: escrow → customer, once, by its own business key. */
+    async refundPayment(input: { orderId: string; customerId: number; amount: number }): Promise<void> {
+      await transfer(sql, {
+        key: refundKey(input.orderId),
+        from: { system: 'general-system' },
+        to: { userId: input.customerId },
+        amount: input.amount,
+        kind: 'refund',
+        orderId: input.orderId,
+      });
+    },
+
+    async markOrderFailed(input: { draft: OrderDraft; failureCode: string }): Promise<void> {
+      await markOrderFailed(sql, input.draft, input.failureCode);
+    },
+  };
+}

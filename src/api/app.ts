@@ -1,0 +1,55 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Sql } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { DomainError } from '../domain/errors.js';
+import { authenticate, type AuthEnv } from './auth.js';
+import { errorBody, errorResponse, toDomainError } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { healthRoutes } from './routes/health.js';
+import { orderRoutes } from './routes/orders.js';
+import { walletRoutes } from './routes/wallet.js';
+
+export interface AppDeps {
+  sql: Sql;
+  temporal: Client;
+  taskQueue: string;
+  currency: string;
+  log: Logger;
+}
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The HTTP API; the caller owns the connections and the server (src/api/server.ts, src/main.ts). */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono();
+  app.use('*', requestId());
+  app.use('*', bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => { throw new DomainError('PAYLOAD_TOO_LARGE', `The request body must not exceed ${MAX_BODY_BYTES} bytes.`); },
+  }));
+
+  app.route('/', healthRoutes(deps));
+
+  const v1 = new OpenAPIHono<AuthEnv>();
+  v1.use('*', authenticate(deps.sql));
+  v1.route('/orders', orderRoutes(deps));
+  v1.route('/deliveries', deliveryRoutes(deps));
+  v1.route('/services', catalogRoutes(deps));
+  v1.route('/wallet', walletRoutes(deps));
+  v1.route('/admin', adminRoutes(deps));
+  app.route('/api/v1', v1);
+
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', 'Not Found.'), 404));
+  app.onError((err, c) => {
+    const known = toDomainError(err);
+    if (known) return errorResponse(c, known);
+    deps.log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, err: String((err as Error).stack ?? err) });
+    return c.json(errorBody('INTERNAL', 'Server Error'), 500);
+  });
+  return app;
+}

@@ -1,0 +1,65 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError, type ErrorCode, type FieldErrors } from '../domain/errors.js';
+
+/** The one place where error codes become HTTP statuses; exhaustive over ErrorCode. */
+export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INVALID_TRANSITION: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  VALIDATION_FAILED: 422,
+  SERVICE_UNAVAILABLE: 422,
+  INVALID_UPGRADES: 422,
+  INSUFFICIENT_BALANCE: 422,
+  PAYMENT_METHOD_UNAVAILABLE: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  success: false;
+  message: string;
+  code: ErrorCode;
+  data: null;
+  errors?: FieldErrors;
+}
+
+export function errorBody(code: ErrorCode, message: string, errors?: FieldErrors): ErrorBody {
+  return { success: false, message, code, data: null, ...(errors ? { errors } : {}) };
+}
+
+export function errorResponse(c: Context, error: DomainError): Response {
+  if (error.code === 'UNAVAILABLE') c.header('Retry-After', '5');
+  return c.json(errorBody(error.code, error.message, error.errors), STATUS_OF[error.code]);
+}
+
+/** Hono's own exceptions (body parsing, size limit, media type) in the envelope's words. */
+function fromHttpException(err: HTTPException): DomainError {
+  switch (err.status) {
+    case 400: return new DomainError('MALFORMED_JSON', 'The request body is not valid JSON.');
+    case 401: return new DomainError('UNAUTHENTICATED', 'Unauthenticated.');
+    case 413: return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+    case 415: return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json.');
+    default: return new DomainError('INTERNAL', 'Server Error');
+  }
+}
+
+/** True for errors that mean a dependency is away (connection refused, timeouts), not a bug. */
+export function isUnavailable(err: unknown): boolean {
+  const text = `${(err as { code?: string })?.code ?? ''} ${(err as Error)?.message ?? ''} ${(err as Error)?.name ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|CONNECT_TIMEOUT|ServiceError|Unavailable|DeadlineExceeded|57P01|57P03|53300/i.test(text);
+}
+
+export function toDomainError(err: unknown): DomainError | undefined {
+  if (err instanceof DomainError) return err;
+  if (err instanceof HTTPException) return fromHttpException(err);
+  if (isUnavailable(err)) return new DomainError('UNAVAILABLE', 'The service is temporarily unavailable, please retry.');
+  return undefined;
+}

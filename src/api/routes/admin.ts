@@ -1,0 +1,117 @@
+import { router } from '../router.js';
+import { createRoute, z } from '@hono/zod-openapi';
+import { createService, findService, updateService } from '../../db/catalog.js';
+import type { Sql } from '../../db/client.js';
+import { systemBalances, transfer } from '../../db/ledger.js';
+import { reconcile } from '../../db/reconciliation.js';
+import { createUser, findUser, issueToken, revokeToken } from '../../db/users.js';
+import { DomainError } from '../../domain/errors.js';
+import { allow } from '../auth.js';
+import { ok } from '../envelope.js';
+import { serviceJson } from '../presenters.js';
+import { amountField, enumField, idField, idParam, textField } from '../validation.js';
+
+const ROLES = ['customer', 'provider', 'admin'] as const;
+const STATUSES = ['ACTIVE', 'INACTIVE'] as const;
+export const MAX_SERVICE_UPGRADES = 50;
+
+const NewUser = z.object({ name: textField('name'), role: enumField('role', ROLES) }).openapi('NewUser');
+const NewService = z.object({
+  provider_id: idField('provider_id'),
+  name: textField('name'),
+  price: amountField('price'),
+  status: enumField('status', STATUSES).default('ACTIVE'),
+  upgrades: z.array(z.object({
+    name: textField('name'), price: amountField('price'), status: enumField('status', STATUSES).default('ACTIVE'),
+  })).max(MAX_SERVICE_UPGRADES).default([]),
+}).openapi('NewService');
+const ServiceChange = z.object({ status: enumField('status', STATUSES).optional(), price: amountField('price').optional() })
+  .refine((b) => b.status !== undefined || b.price !== undefined, { error: 'Give a status or a price to change.' })
+  .openapi('ServiceChange');
+const Deposit = z.object({ amount: amountField('amount', 1) }).openapi('Deposit');
+const DepositHeaders = z.object({
+  'idempotency-key': z.string({ error: 'The Idempotency-Key header is required.' }).min(1).max(255),
+});
+
+const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+
+export function adminRoutes(deps: { sql: Sql; currency: string }) {
+  const { sql, currency } = deps;
+  const app = router();
+  app.use('*', allow('admin'));
+
+  app.openapi(
+    createRoute({ method: 'post', path: '/users', summary: 'Create a user and its first token', request: { body: json(NewUser) }, responses: { 201: { description: 'The user and a token, shown once' } } }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const user = await createUser(sql, { ...body, currency });
+      const { token } = await issueToken(sql, user.id);
+      return ok(c, 'User created successfully', { user, token }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'post', path: '/users/{id}/tokens', summary: 'Issue another token', request: { params: idParam }, responses: { 201: { description: 'The token, shown once' } } }),
+    async (c) => {
+      const user = await findUser(sql, c.req.valid('param').id);
+      if (!user) throw new DomainError('NOT_FOUND', 'User not found.');
+      return ok(c, 'Token issued', await issueToken(sql, user.id), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token', request: { params: idParam }, responses: { 200: { description: 'Revoked' } } }),
+    async (c) => {
+      if (!(await revokeToken(sql, c.req.valid('param').id))) throw new DomainError('NOT_FOUND', 'Token not found.');
+      return ok(c, 'Token revoked', null);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'post', path: '/services', summary: 'Create a service with its upgrades', request: { body: json(NewService) }, responses: { 201: { description: 'The service' } } }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const provider = await findUser(sql, body.provider_id);
+      if (provider?.role !== 'provider') {
+        throw new DomainError('VALIDATION_FAILED', 'The selected provider id is invalid.', { provider_id: ['The selected provider id is invalid.'] });
+      }
+      const service = await createService(sql, { providerId: body.provider_id, name: body.name, price: body.price, status: body.status, upgrades: body.upgrades });
+      return ok(c, 'Service created successfully', serviceJson(service), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'patch', path: '/services/{id}', summary: 'Change a service\'s status or price', request: { params: idParam, body: json(ServiceChange) }, responses: { 200: { description: 'The service' } } }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      if (!(await updateService(sql, id, c.req.valid('json')))) throw new DomainError('NOT_FOUND', 'Service not found.');
+      return ok(c, 'Service updated successfully', serviceJson((await findService(sql, id))!));
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'post', path: '/wallets/{id}/deposit', summary: 'Top up a user\'s wallet from outside', request: { params: idParam, headers: DepositHeaders, body: json(Deposit) }, responses: { 201: { description: 'The deposit' } } }),
+    async (c) => {
+      const userId = c.req.valid('param').id;
+      if (!(await findUser(sql, userId))) throw new DomainError('NOT_FOUND', 'User not found.');
+      const key = `deposit:${userId}:${c.req.valid('header')['idempotency-key']}`;
+      const result = await transfer(sql, { key, from: { system: 'external' }, to: { userId }, amount: c.req.valid('json').amount, kind: 'deposit' })
+        .catch((err: unknown) => {
+          if ((err as Error).name === 'IdempotencyConflictError') throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'The idempotency key was already used for a different deposit.');
+          throw err;
+        });
+      return ok(c, 'Deposit successful', { id: result.transfer.id, user_id: userId, amount: result.transfer.amount, currency, replayed: result.replayed }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/system-wallets', summary: 'Balances of the system wallets', responses: { 200: { description: 'Balances' } } }),
+    async (c) => ok(c, 'System wallets', { ...(await systemBalances(sql)), currency }),
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/reconciliation', summary: 'Check every ledger invariant', responses: { 200: { description: 'The checks' } } }),
+    async (c) => ok(c, 'Reconciliation', await reconcile(sql)),
+  );
+  return app;
+}

@@ -1,0 +1,81 @@
+import { router } from '../router.js';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Sql } from '../../db/client.js';
+import { findOrder, listOrders } from '../../db/orders.js';
+import { DomainError } from '../../domain/errors.js';
+import { PAYMENT_METHODS } from '../../domain/payment.js';
+import { allow } from '../auth.js';
+import { ok, pageOf } from '../envelope.js';
+import { placeOrder, type PlaceOrderDeps } from '../place-order.js';
+import { orderJson } from '../presenters.js';
+import { enumField, idField, pageQuery, uuidParam } from '../validation.js';
+
+export const MAX_UPGRADES = 20;
+
+/** The seed's body, also under its other spellings (`payment_method`, `upgrade_ids`). */
+const OrderBody = z.preprocess(
+  (body) => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+    const b = body as Record<string, unknown>;
+    return { ...b, method_type: b.method_type ?? b.payment_method, upgrades_ids: b.upgrades_ids ?? b.upgrade_ids };
+  },
+  z.object({
+    service_id: idField('service_id'),
+    method_type: enumField('method_type', PAYMENT_METHODS),
+    upgrades_ids: z.array(idField('upgrades_ids'), { error: 'The upgrades ids field must be an array.' })
+      .max(MAX_UPGRADES, { error: `The upgrades ids field must not have more than ${MAX_UPGRADES} items.` })
+      .optional(),
+  }),
+).openapi('OrderRequest');
+
+const IdempotencyHeader = z.object({
+  'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
+});
+
+export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql }) {
+  const app = router();
+  app.use('*', allow('customer'));
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/', summary: 'Place and pay for an order',
+      request: { headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: OrderBody } } } },
+      responses: { 201: { description: 'Order created successfully' } },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      const order = await placeOrder(deps, c.get('user').id, {
+        serviceId: body.service_id, methodType: body.method_type, upgradeIds: body.upgrades_ids ?? [],
+      }, key);
+      return ok(c, 'Order created successfully', orderJson(order), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/', summary: 'List your orders',
+      request: { query: pageQuery },
+      responses: { 200: { description: 'Orders, newest first' } },
+    }),
+    async (c) => {
+      const page = c.req.valid('query');
+      const { items, total } = await listOrders(deps.sql, c.get('user').id, page.page, page.per_page);
+      return ok(c, 'Orders', pageOf(items.map(orderJson), page, total));
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/{id}', summary: 'One of your orders',
+      request: { params: uuidParam },
+      responses: { 200: { description: 'The order with its delivery' } },
+    }),
+    async (c) => {
+      const order = await findOrder(deps.sql, c.req.valid('param').id, c.get('user').id);
+      if (!order) throw new DomainError('NOT_FOUND', 'Order not found.');
+      return ok(c, 'Order', orderJson(order));
+    },
+  );
+  return app;
+}

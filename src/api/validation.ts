@@ -1,0 +1,59 @@
+import { z } from '@hono/zod-openapi';
+import { MAX_AMOUNT } from '../domain/money.js';
+
+/**
+ * Field schemas whose messages read like the seed's Laravel validation ("The service id field is
+ * required."), so a client sees the same words for the same mistakes on every endpoint.
+ */
+const label = (field: string) => field.replaceAll('_', ' ');
+
+export const MAX_ID = 2_147_483_647;
+
+export function intField(field: string, { min, max }: { min: number; max: number }) {
+  return z.int({
+    error: (issue) => (issue.input === undefined ? `The ${label(field)} field is required.` : `The ${label(field)} field must be an integer.`),
+  })
+    .min(min, { error: `The ${label(field)} field must be at least ${min}.` })
+    .max(max, { error: `The ${label(field)} field must not be greater than ${max}.` });
+}
+
+export const idField = (field: string) => intField(field, { min: 1, max: MAX_ID });
+export const amountField = (field: string, min = 0) => intField(field, { min, max: MAX_AMOUNT });
+
+export function textField(field: string, max = 200) {
+  return z.string({
+    error: (issue) => (issue.input === undefined ? `The ${label(field)} field is required.` : `The ${label(field)} field must be a string.`),
+  })
+    .trim()
+    .min(1, { error: `The ${label(field)} field is required.` })
+    .max(max, { error: `The ${label(field)} field must not be greater than ${max} characters.` });
+}
+
+export function enumField<const T extends readonly [string, ...string[]]>(field: string, values: T) {
+  return z.enum(values, {
+    error: (issue) => (issue.input === undefined ? `The ${label(field)} field is required.` : `The selected ${label(field)} is invalid.`),
+  });
+}
+
+/** Path ids arrive as strings: digits only, within the integer column's range. */
+export const idParam = z.object({
+  id: z.string().regex(/^[1-9]\d{0,9}$/, { error: 'The id must be a positive integer.' }).transform(Number)
+    .pipe(z.number().max(MAX_ID, { error: 'The id must be a positive integer.' })),
+});
+
+export const uuidParam = z.object({ id: z.uuid({ error: 'The id must be a UUID.' }) });
+
+export const pageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  per_page: z.coerce.number().int().min(1).max(100).default(15),
+});
+
+/** zod issues → `{field: [messages]}` as the envelope's `errors`. */
+export function fieldErrors(error: z.ZodError): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.join('.') : 'body';
+    (errors[key] ??= []).push(issue.message);
+  }
+  return errors;
+}

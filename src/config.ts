@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** Durations as the settings table writes them: `48h`, `30m`, `4s`, `250ms`, or plain milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)?$/, 'must be a duration such as 48h, 30m, 4s or 250ms')
+  .transform(toMilliseconds);
+
+const port = z.coerce.number().int().min(1).max(65535);
+const basisPoints = z.coerce.number().int().min(0).max(10_000);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  PORT: port.default(3000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: optionalText,
+  EMBEDDED_PG_PORT: port.default(5433),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  TEMPORAL_CLI_PATH: optionalText,
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_TLS_CERT_PATH: optionalText,
+  TEMPORAL_TLS_KEY_PATH: optionalText,
+  ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  TAX_RATE_BP: basisPoints.default(1500),
+  PLATFORM_FEE_BP: basisPoints.default(2000),
+  CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as SAR')
+    .default('SAR'),
+  DELIVERY_ACCEPT_TIMEOUT: duration.default(48 * 3600_000),
+  DELIVERY_REVIEW_TIMEOUT: duration.default(72 * 3600_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** The one reader of the environment: validates every setting and fails fast with all problems listed. */
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, poolSize: e.DATABASE_POOL_SIZE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      devServerPort: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
+        ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH }
+        : undefined,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    money: { taxRateBp: e.TAX_RATE_BP, platformFeeBp: e.PLATFORM_FEE_BP, currency: e.CURRENCY },
+    delivery: { acceptTimeoutMs: e.DELIVERY_ACCEPT_TIMEOUT, reviewTimeoutMs: e.DELIVERY_REVIEW_TIMEOUT },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function toMilliseconds(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text);
+  const amount = Number(match?.[1]);
+  const unit = match?.[2] ?? 'ms';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
+  return amount * factor;
+}

@@ -1,0 +1,24 @@
+import postgres from 'postgres';
+
+export type Sql = postgres.Sql;
+/** A transaction handle or the pool itself: repository functions accept either. */
+export type Tx = postgres.TransactionSql | postgres.Sql;
+
+// bigint (int8) comes back as a JS number, not a string: every amount and id is bounded far below
+// 2^53 (src/domain/money.ts), and Number() of a larger value would be caught by assertMinor.
+const int8AsNumber = {
+  to: 20,
+  from: [20],
+  serialize: (value: number) => String(value),
+  parse: (value: string) => Number(value),
+};
+
+export function createSql(url: string, options: { max?: number } = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    types: { bigint: int8AsNumber },
+    transform: { undefined: null },
+    onnotice: () => undefined,
+    connection: { application_name: 'marketplace-orders' },
+  });
+}

@@ -1,0 +1,57 @@
+import type { Tx } from './client.js';
+
+export type DeliveryStatus = 'NEW' | 'IN_PROGRESS' | 'REVIEWING' | 'COMPLETED' | 'CANCELLED';
+
+export interface DeliveryEvent {
+  from: DeliveryStatus | null;
+  to: DeliveryStatus;
+  actorRole: string;
+  actorId: number | null;
+  reason: string | null;
+  at: Date;
+}
+
+export interface Delivery {
+  id: string;
+  orderId: string;
+  status: DeliveryStatus;
+  customerId: number;
+  providerId: number;
+  serviceId: number;
+  serviceName: string;
+  servicePrice: number;
+  total: number;
+  currency: string;
+  createdAt: Date;
+  history: DeliveryEvent[];
+}
+
+/**
+ * The seed's OrderObserver: a paid order gets a delivery in status NEW, copying the service's name
+ * and price from the order and linking customer and provider. Idempotent by order id.
+ */
+export async function createDeliveryForOrder(sql: Tx, input: { deliveryId: string; orderId: string }): Promise<void> {
+  await sql`
+    WITH created AS (
+      INSERT INTO service_deliveries (id, order_id, status, customer_id, provider_id, service_id, service_name,
+        service_price, total, currency)
+      SELECT ${input.deliveryId}, o.id, 'NEW', o.customer_id, o.provider_id, o.service_id, o.service_name,
+        o.service_price, o.total, o.currency
+      FROM orders o WHERE o.id = ${input.orderId} AND o.status = 'COMPLETED'
+      ON CONFLICT (order_id) DO NOTHING RETURNING id, customer_id)
+    INSERT INTO delivery_events (delivery_id, event_key, from_status, to_status, actor_role, actor_id)
+    SELECT id, ${`delivery:${input.deliveryId}:created`}, NULL, 'NEW', 'system', NULL FROM created`;
+}
+
+export async function findDelivery(sql: Tx, id: string, viewer?: { userId: number }): Promise<Delivery | undefined> {
+  const viewerFilter = viewer ? sql`AND (d.customer_id = ${viewer.userId} OR d.provider_id = ${viewer.userId})` : sql``;
+  const [delivery] = await sql<Delivery[]>`
+    SELECT d.id, d.order_id AS "orderId", d.status, d.customer_id AS "customerId", d.provider_id AS "providerId",
+      d.service_id AS "serviceId", d.service_name AS "serviceName", d.service_price AS "servicePrice", d.total,
+      d.currency, d.created_at AS "createdAt",
+      coalesce((SELECT json_agg(json_build_object('from', e.from_status, 'to', e.to_status, 'actorRole', e.actor_role,
+          'actorId', e.actor_id, 'reason', e.reason, 'at', e.created_at) ORDER BY e.id)
+        FROM delivery_events e WHERE e.delivery_id = d.id), '[]'::json) AS history
+    FROM service_deliveries d WHERE d.id = ${id} ${viewerFilter}`;
+  return delivery;
+}

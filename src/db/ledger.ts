@@ -1,0 +1,134 @@
+import { DomainError, MESSAGES } from '../domain/errors.js';
+import type { Sql, Tx } from './client.js';
+
+export const SYSTEM_WALLETS = ['general-system', 'tax', 'profit', 'external'] as const;
+export type SystemWallet = (typeof SYSTEM_WALLETS)[number];
+export type TransferKind = 'deposit' | 'order_payment' | 'payout_profit' | 'payout_tax' | 'payout_provider' | 'refund';
+
+/** A wallet named by what owns it, so callers never handle wallet ids. */
+export type WalletRef = { userId: number } | { system: SystemWallet };
+
+export interface TransferRequest {
+  key: string;
+  from: WalletRef;
+  to: WalletRef;
+  amount: number;
+  kind: TransferKind;
+  orderId?: string | null;
+}
+
+export interface Transfer {
+  id: number;
+  idempotencyKey: string;
+  fromWalletId: number;
+  toWalletId: number;
+  amount: number;
+  kind: TransferKind;
+  orderId: string | null;
+  createdAt: Date;
+}
+
+export interface TransferResult {
+  transfer: Transfer;
+  /** true when the key had already moved this money: nothing moved this time. */
+  replayed: boolean;
+}
+
+/** The same key with other fields: a programming or replay error, never silently accepted. */
+export class IdempotencyConflictError extends Error {
+  constructor(readonly key: string) {
+    super(`transfer key ${key} was already used for a different transfer`);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+/** Moves money between two wallets atomically; see transferIn for the rules. */
+export function transfer(sql: Sql, request: TransferRequest): Promise<TransferResult> {
+  return sql.begin((tx) => transferIn(tx, request));
+}
+
+/**
+ * Inside the caller's transaction: locks both wallets in id order (so A→B and B→A in parallel
+ * cannot deadlock), then either finds the key already used — same fields: return it, move nothing;
+ * other fields: IdempotencyConflictError — or checks the balance and records the transfer.
+ * Only `external` may go below zero; the CHECK on wallets enforces it even if this code is wrong.
+ */
+export async function transferIn(tx: Tx, request: TransferRequest): Promise<TransferResult> {
+  if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
+    throw new RangeError(`transfer amount must be a positive integer, got ${request.amount}`);
+  }
+  const [fromId, toId] = [await walletId(tx, request.from), await walletId(tx, request.to)];
+  const locked = await tx<{ id: number; balance: number; systemName: string | null }[]>`
+    SELECT id, balance, system_name AS "systemName" FROM wallets
+    WHERE id IN (${fromId}, ${toId}) ORDER BY id FOR UPDATE`;
+
+  const [existing] = await tx<Transfer[]>`${selectTransfers(tx)} WHERE idempotency_key = ${request.key}`;
+  if (existing) {
+    const same = existing.fromWalletId === fromId && existing.toWalletId === toId && existing.amount === request.amount
+      && existing.kind === request.kind && existing.orderId === (request.orderId ?? null);
+    if (!same) throw new IdempotencyConflictError(request.key);
+    return { transfer: existing, replayed: true };
+  }
+
+  const from = locked.find((w) => w.id === fromId);
+  if (from && from.systemName !== 'external' && from.balance < request.amount) {
+    throw new DomainError('INSUFFICIENT_BALANCE', MESSAGES.INSUFFICIENT_BALANCE);
+  }
+  await tx`UPDATE wallets SET balance = balance - ${request.amount} WHERE id = ${fromId}`;
+  await tx`UPDATE wallets SET balance = balance + ${request.amount} WHERE id = ${toId}`;
+  const [created] = await tx<Transfer[]>`
+    WITH t AS (
+      INSERT INTO transfers (idempotency_key, from_wallet_id, to_wallet_id, amount, kind, order_id)
+      VALUES (${request.key}, ${fromId}, ${toId}, ${request.amount}, ${request.kind}, ${request.orderId ?? null})
+      RETURNING *)
+    ${selectTransfers(tx, 't')}`;
+  return { transfer: created!, replayed: false };
+}
+
+function selectTransfers(tx: Tx, from = 'transfers') {
+  return tx`SELECT id, idempotency_key AS "idempotencyKey", from_wallet_id AS "fromWalletId",
+    to_wallet_id AS "toWalletId", amount, kind, order_id AS "orderId", created_at AS "createdAt"
+    FROM ${tx(from)}`;
+}
+
+async function walletId(tx: Tx, ref: WalletRef): Promise<number> {
+  const rows = 'userId' in ref
+    ? await tx<{ id: number }[]>`SELECT id FROM wallets WHERE user_id = ${ref.userId}`
+    : await tx<{ id: number }[]>`SELECT id FROM wallets WHERE system_name = ${ref.system}`;
+  if (!rows[0]) throw new Error(`wallet not found: ${JSON.stringify(ref)}`);
+  return rows[0].id;
+}
+
+export async function ensureSystemWallets(sql: Tx, currency: string): Promise<void> {
+  for (const name of SYSTEM_WALLETS) {
+    await sql`INSERT INTO wallets (system_name, currency) VALUES (${name}, ${currency}) ON CONFLICT DO NOTHING`;
+  }
+}
+
+export async function balanceOf(sql: Tx, ref: WalletRef): Promise<number> {
+  const id = await walletId(sql, ref);
+  const [row] = await sql<{ balance: number }[]>`SELECT balance FROM wallets WHERE id = ${id}`;
+  return row!.balance;
+}
+
+export async function systemBalances(sql: Tx): Promise<Record<SystemWallet, number>> {
+  const rows = await sql<{ name: SystemWallet; balance: number }[]>`
+    SELECT system_name AS name, balance FROM wallets WHERE system_name IS NOT NULL`;
+  const result = { 'general-system': 0, tax: 0, profit: 0, external: 0 };
+  for (const row of rows) result[row.name] = row.balance;
+  return result;
+}
+
+/** A user's transfers, newest first, signed from the user's side (+ in, − out). */
+export async function userTransfers(sql: Tx, userId: number, page: number, perPage: number) {
+  const [wallet] = await sql<{ id: number }[]>`SELECT id FROM wallets WHERE user_id = ${userId}`;
+  if (!wallet) return { items: [], total: 0 };
+  const items = await sql<{ id: number; kind: TransferKind; amount: number; direction: 'in' | 'out'; order_id: string | null; created_at: Date }[]>`
+    SELECT id, kind, amount, CASE WHEN to_wallet_id = ${wallet.id} THEN 'in' ELSE 'out' END AS direction,
+      order_id, created_at
+    FROM transfers WHERE from_wallet_id = ${wallet.id} OR to_wallet_id = ${wallet.id}
+    ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`;
+  const [count] = await sql<{ total: number }[]>`
+    SELECT count(*)::bigint AS total FROM transfers WHERE from_wallet_id = ${wallet.id} OR to_wallet_id = ${wallet.id}`;
+  return { items, total: count!.total };
+}

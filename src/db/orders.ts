@@ -1,0 +1,102 @@
+import type { OrderPrice, Rates } from '../domain/pricing.js';
+import type { Sql, Tx } from './client.js';
+
+export type OrderStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REFUNDED';
+import type { MethodType } from '../domain/payment.js';
+export type { MethodType };
+
+/** Everything the order workflow knows once it has validated and priced a request. */
+export interface OrderDraft {
+  orderId: string;
+  customerId: number;
+  providerId: number;
+  serviceId: number;
+  serviceName: string;
+  servicePrice: number;
+  methodType: MethodType;
+  upgrades: { id: number; name: string; price: number }[];
+  price: OrderPrice;
+  currency: string;
+  rates: Rates;
+}
+
+export interface Order {
+  id: string;
+  status: OrderStatus;
+  customerId: number;
+  providerId: number;
+  serviceId: number;
+  serviceName: string;
+  methodType: MethodType;
+  upgrades: { id: number; name: string; price: number }[];
+  subtotal: number;
+  tax: number;
+  total: number;
+  currency: string;
+  taxRateBp: number;
+  platformFeeBp: number;
+  failureCode: string | null;
+  paidAt: Date | null;
+  createdAt: Date;
+  delivery: { id: string; status: string } | null;
+}
+
+/** Records a paid order. Idempotent by order id: a retried activity finds the row already there. */
+export async function insertPaidOrder(sql: Sql, draft: OrderDraft): Promise<void> {
+  await sql.begin(async (tx) => {
+    const inserted = await tx`
+      INSERT INTO orders (id, customer_id, provider_id, service_id, service_name, service_price, method_type,
+        status, subtotal, tax, total, currency, tax_rate_bp, platform_fee_bp, paid_at)
+      VALUES (${draft.orderId}, ${draft.customerId}, ${draft.providerId}, ${draft.serviceId}, ${draft.serviceName},
+        ${draft.servicePrice}, ${draft.methodType}, 'COMPLETED', ${draft.price.subtotal}, ${draft.price.tax},
+        ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp}, now())
+      ON CONFLICT (id) DO NOTHING RETURNING id`;
+    if (inserted.length === 0) return;
+    for (const upgrade of draft.upgrades) {
+      await tx`INSERT INTO order_upgrades (order_id, upgrade_id, name, price)
+        VALUES (${draft.orderId}, ${upgrade.id}, ${upgrade.name}, ${upgrade.price})`;
+    }
+  });
+}
+
+/**
+ * The compensation's record: the payment was refunded, so the order is FAILED whether or not
+ * the COMPLETED row had been written before the failure.
+ */
+export async function markOrderFailed(sql: Tx, draft: OrderDraft, failureCode: string): Promise<void> {
+  await sql`
+    INSERT INTO orders (id, customer_id, provider_id, service_id, service_name, service_price, method_type,
+      status, subtotal, tax, total, currency, tax_rate_bp, platform_fee_bp, failure_code)
+    VALUES (${draft.orderId}, ${draft.customerId}, ${draft.providerId}, ${draft.serviceId}, ${draft.serviceName},
+      ${draft.servicePrice}, ${draft.methodType}, 'FAILED', ${draft.price.subtotal}, ${draft.price.tax},
+      ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp}, ${failureCode})
+    ON CONFLICT (id) DO UPDATE SET status = 'FAILED', failure_code = excluded.failure_code, updated_at = now()`;
+}
+
+export async function setOrderStatus(sql: Tx, orderId: string, status: OrderStatus): Promise<void> {
+  await sql`UPDATE orders SET status = ${status}, updated_at = now() WHERE id = ${orderId}`;
+}
+
+export async function findOrder(sql: Tx, id: string, customerId?: number): Promise<Order | undefined> {
+  const [order] = await selectOrders(sql, sql`o.id = ${id} ${customerId === undefined ? sql`` : sql`AND o.customer_id = ${customerId}`}`, 1, 0);
+  return order;
+}
+
+export async function listOrders(sql: Tx, customerId: number, page: number, perPage: number): Promise<{ items: Order[]; total: number }> {
+  const items = await selectOrders(sql, sql`o.customer_id = ${customerId}`, perPage, (page - 1) * perPage);
+  const [count] = await sql<{ total: number }[]>`SELECT count(*)::bigint AS total FROM orders WHERE customer_id = ${customerId}`;
+  return { items, total: count!.total };
+}
+
+async function selectOrders(sql: Tx, where: ReturnType<Tx>, limit: number, offset: number): Promise<Order[]> {
+  return sql<Order[]>`
+    SELECT o.id, o.status, o.customer_id AS "customerId", o.provider_id AS "providerId", o.service_id AS "serviceId",
+      o.service_name AS "serviceName", o.method_type AS "methodType", o.subtotal, o.tax, o.total, o.currency,
+      o.tax_rate_bp AS "taxRateBp", o.platform_fee_bp AS "platformFeeBp", o.failure_code AS "failureCode",
+      o.paid_at AS "paidAt", o.created_at AS "createdAt",
+      coalesce((SELECT json_agg(json_build_object('id', u.upgrade_id, 'name', u.name, 'price', u.price) ORDER BY u.upgrade_id)
+        FROM order_upgrades u WHERE u.order_id = o.id), '[]'::json) AS upgrades,
+      (SELECT json_build_object('id', d.id, 'status', d.status) FROM service_deliveries d WHERE d.order_id = o.id) AS delivery
+    FROM orders o WHERE ${where}
+    ORDER BY o.created_at DESC, o.id LIMIT ${limit} OFFSET ${offset}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * Stable error codes of SYSTEM.md §6. The HTTP edge alone maps them to statuses (src/api/errors.ts);
+ * workflows and activities carry them as the `type` of a non-retryable ApplicationFailure.
+ */
+export const ERROR_CODES = [
+  'MALFORMED_JSON',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'INVALID_TRANSITION',
+  'PAYLOAD_TOO_LARGE',
+  'VALIDATION_FAILED',
+  'SERVICE_UNAVAILABLE',
+  'INVALID_UPGRADES',
+  'INSUFFICIENT_BALANCE',
+  'PAYMENT_METHOD_UNAVAILABLE',
+  'IDEMPOTENCY_KEY_REUSED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type FieldErrors = Record<string, string[]>;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Messages the seed names, kept word for word. */
+export const MESSAGES = {
+  UNAUTHENTICATED: 'Unauthenticated.',
+  FORBIDDEN: 'This action is unauthorized.',
+  INVALID_UPGRADES: 'The upgrades are invalid',
+  INSUFFICIENT_BALANCE: 'Wallet does not have enough balance',
+  PAYMENT_METHOD_UNAVAILABLE: 'Under Development',
+  SERVICE_ID_INVALID: 'The selected service id is invalid.',
+} as const;
+
+/** A refusal the business rules make; never retried, never a 5xx. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors?: FieldErrors,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Bundles the workflow code once; tests and the all-in-one process reuse the bundle. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  installRuntime();
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  bundle?: WorkflowBundleWithSourceMap;
+}
+
+let runtimeInstalled = false;
+
+/**
+ * Once per process, before the first worker: the SDK's own logs at warn level (info is a line per
+ * state change), and no signal handlers of its own, so the process's shutdown order stays ours.
+ */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  installRuntime();
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.deps),
+    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}
+
+const noop = () => undefined;
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

@@ -1,0 +1,2 @@
+export { orderWorkflow } from './order-workflow.js';
+export { deliveryWorkflow } from './delivery-workflow.js';
