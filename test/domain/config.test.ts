@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('has a default for every setting of the embedded setup', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000, dataDir: '.data', database: { url: undefined, embeddedPort: 5433 },
+      temporal: { address: undefined, devServerPort: 7233, uiPort: 8233, namespace: 'default', taskQueue: 'orders' },
+      money: { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' },
+      delivery: { acceptTimeoutMs: 48 * 3_600_000, reviewTimeoutMs: 72 * 3_600_000 },
+      logLevel: 'info',
+    });
+  });
+
+  it('reads durations such as 4s and 250ms', () => {
+    const config = loadConfig({ DELIVERY_ACCEPT_TIMEOUT: '4s', DELIVERY_REVIEW_TIMEOUT: '250ms' });
+    expect(config.delivery).toEqual({ acceptTimeoutMs: 4_000, reviewTimeoutMs: 250 });
+  });
+
+  it('lists every invalid setting at once', () => {
+    expect(() => loadConfig({ PORT: 'abc', TAX_RATE_BP: '-1', DELIVERY_ACCEPT_TIMEOUT: 'soon' }))
+      .toThrow(/PORT[\s\S]*TAX_RATE_BP[\s\S]*DELIVERY_ACCEPT_TIMEOUT/);
+  });
+});
