@@ -10,6 +10,7 @@ import { errorBody, errorResponse, toDomainError } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { walletRoutes } from './routes/wallet.js';
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps) {
   }));
 
   app.route('/', healthRoutes(deps));
+  app.route('/', docsRoutes());
 
   const v1 = new OpenAPIHono<AuthEnv>();
   v1.use('*', authenticate(deps.sql));
@@ -43,6 +45,13 @@ export function createApp(deps: AppDeps) {
   v1.route('/wallet', walletRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   app.route('/api/v1', v1);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/admin/users' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Marketplace orders', version: '1.0.0', description: 'Orders paid from a wallet into escrow, delivered and paid out on Temporal. Amounts are integers in minor units.' },
+    security: [{ bearer: [] }],
+  });
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'Not Found.'), 404));
   app.onError((err, c) => {
