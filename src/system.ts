@@ -80,6 +80,7 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
     const worker = await createWorker({
       connection: workerConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
       deps: { sql, money: config.money }, ...(options.bundle ? { bundle: options.bundle } : {}),
+      sdkLogLevel: config.logLevel === 'error' ? 'ERROR' : 'WARN',
     });
     const running = worker.run();
     stoppers.push({ name: 'worker', stop: async () => {

@@ -5,8 +5,8 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundles the workflow code once; tests and the all-in-one process reuse the bundle. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  installRuntime();
+export function bundleWorkflows(sdkLogLevel?: 'WARN' | 'ERROR'): Promise<WorkflowBundleWithSourceMap> {
+  installRuntime(sdkLogLevel);
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
 
@@ -16,6 +16,8 @@ export interface WorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   bundle?: WorkflowBundleWithSourceMap;
+  /** The SDK logs each refused order as a failed workflow at WARN; ERROR keeps test output readable. */
+  sdkLogLevel?: 'WARN' | 'ERROR';
 }
 
 let runtimeInstalled = false;
@@ -24,14 +26,14 @@ let runtimeInstalled = false;
  * Once per process, before the first worker: the SDK's own logs at warn level (info is a line per
  * state change), and no signal handlers of its own, so the process's shutdown order stays ours.
  */
-function installRuntime(): void {
+function installRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
   if (runtimeInstalled) return;
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(level) });
   runtimeInstalled = true;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  installRuntime();
+  installRuntime(options.sdkLogLevel);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -37,10 +37,10 @@ export default async function setup(project: TestProject) {
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
     TEMPORAL_TASK_QUEUE: `orders-test-${process.pid}`,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
   });
-  const log = createLogger('warn', 'test-system');
-  const bundle = await bundleWorkflows();
+  const log = createLogger('error', 'test-system');
+  const bundle = await bundleWorkflows('ERROR');
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
   const system = await startSystem(config, log, { bundle });
