@@ -149,7 +149,7 @@ async function ensureDatabase(port: number): Promise<void> {
   }
 }
 
-function removeAddedListeners(before: Map<string, Function[]>): void {
+function removeAddedListeners(before: Map<string, ReturnType<NodeJS.EventEmitter['listeners']>>): void {
   for (const [event, previous] of before) {
     for (const listener of emitter.listeners(event)) {
       if (!previous.includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
