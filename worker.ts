@@ -19,7 +19,7 @@ const sql = createSql(config.database.url, { max: config.database.poolSize });
 const connection = await connectWorker(config.temporal, config.temporal.address);
 const worker = await createWorker({
   connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-  deps: { sql, money: config.money },
+  deps: { sql, money: config.money, delivery: config.delivery },
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

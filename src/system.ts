@@ -79,7 +79,7 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
     stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
     const worker = await createWorker({
       connection: workerConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      deps: { sql, money: config.money }, ...(options.bundle ? { bundle: options.bundle } : {}),
+      deps: { sql, money: config.money, delivery: config.delivery }, ...(options.bundle ? { bundle: options.bundle } : {}),
       sdkLogLevel: config.logLevel === 'error' ? 'ERROR' : 'WARN',
     });
     const running = worker.run();

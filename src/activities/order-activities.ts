@@ -2,14 +2,17 @@ import { upgradesByIds, findService } from '../db/catalog.js';
 import type { Sql } from '../db/client.js';
 import { transfer } from '../db/ledger.js';
 import { insertPaidOrder, markOrderFailed, type OrderDraft } from '../db/orders.js';
+import { refundKey } from '../db/settlement.js';
 import { checkOrderRequest } from '../domain/order-validation.js';
 import type { MethodType } from '../domain/payment.js';
 import type { Rates } from '../domain/pricing.js';
+import type { DeliveryDeadlines } from '../workflows/delivery-contract.js';
 import { refusalsAsFailures } from './failures.js';
 
 export interface OrderActivityDeps {
   sql: Sql;
   money: Rates & { currency: string };
+  delivery: DeliveryDeadlines;
 }
 
 export interface ValidatedOrder {
@@ -19,14 +22,14 @@ export interface ValidatedOrder {
   upgrades: { id: number; name: string; price: number }[];
   rates: Rates;
   currency: string;
+  deadlines: DeliveryDeadlines;
 }
 
 export const paymentKey = (orderId: string): string => `order:${orderId}:payment`;
-export const refundKey = (orderId: string): string => `order:${orderId}:refund`;
 
-export function createOrderActivities({ sql, money }: OrderActivityDeps) {
+export function createOrderActivities({ sql, money, delivery }: OrderActivityDeps) {
   return {
-    /** Reads the catalog and applies the seed's checks; the rates in force are snapshotted here. */
+    /** Reads the catalog and applies the seed's checks; the rates and deadlines in force are snapshotted here. */
     async validateOrder(input: { serviceId: number; upgradeIds: number[]; methodType: MethodType }): Promise<ValidatedOrder> {
       return refusalsAsFailures(async () => {
         const [service, upgrades] = await Promise.all([
@@ -41,6 +44,7 @@ export function createOrderActivities({ sql, money }: OrderActivityDeps) {
           upgrades: checked.upgrades.map(({ id, name, price }) => ({ id, name, price })),
           rates: { taxRateBp: money.taxRateBp, platformFeeBp: money.platformFeeBp },
           currency: money.currency,
+          deadlines: { acceptTimeoutMs: delivery.acceptTimeoutMs, reviewTimeoutMs: delivery.reviewTimeoutMs },
         };
       });
     },

@@ -1,4 +1,4 @@
-import type { Sql, Tx } from './client.js';
+import type { Fragment, Sql, Tx } from './client.js';
 
 export type CatalogStatus = 'ACTIVE' | 'INACTIVE';
 export interface Upgrade { id: number; serviceId: number; name: string; price: number; status: CatalogStatus }
@@ -52,7 +52,7 @@ export function activeServices(sql: Tx): Promise<Service[]> {
   return servicesWhere(sql, sql`s.status = 'ACTIVE'`, { onlyActiveUpgrades: true });
 }
 
-async function servicesWhere(sql: Tx, where: ReturnType<Tx>, opts: { onlyActiveUpgrades: boolean }): Promise<Service[]> {
+async function servicesWhere(sql: Tx, where: Fragment, opts: { onlyActiveUpgrades: boolean }): Promise<Service[]> {
   const services = await sql<Omit<Service, 'upgrades'>[]>`
     SELECT id, provider_id AS "providerId", name, price, status FROM services s WHERE ${where} ORDER BY id`;
   if (services.length === 0) return [];

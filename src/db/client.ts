@@ -22,3 +22,6 @@ export function createSql(url: string, options: { max?: number } = {}): Sql {
     connection: { application_name: 'marketplace-orders' },
   });
 }
+
+/** A piece of SQL built with `sql\`…\`` and spliced into another query (a WHERE clause). */
+export type Fragment = postgres.PendingQuery<postgres.Row[]>;

@@ -1,6 +1,7 @@
-import type { Tx } from './client.js';
+import type { DeliveryStatus } from '../domain/delivery.js';
+import type { Fragment, Tx } from './client.js';
 
-export type DeliveryStatus = 'NEW' | 'IN_PROGRESS' | 'REVIEWING' | 'COMPLETED' | 'CANCELLED';
+export type { DeliveryStatus };
 
 export interface DeliveryEvent {
   from: DeliveryStatus | null;
@@ -45,13 +46,31 @@ export async function createDeliveryForOrder(sql: Tx, input: { deliveryId: strin
 
 export async function findDelivery(sql: Tx, id: string, viewer?: { userId: number }): Promise<Delivery | undefined> {
   const viewerFilter = viewer ? sql`AND (d.customer_id = ${viewer.userId} OR d.provider_id = ${viewer.userId})` : sql``;
-  const [delivery] = await sql<Delivery[]>`
+  const [delivery] = await selectDeliveries(sql, sql`d.id = ${id} ${viewerFilter}`, 1, 0);
+  return delivery;
+}
+
+/** A customer sees the deliveries of its orders, a provider those of its services, an admin all. */
+export async function listDeliveries(sql: Tx, viewer: { userId: number; role: string }, page: number, perPage: number) {
+  const where: Fragment = viewer.role === 'admin' ? sql`TRUE`
+    : viewer.role === 'provider' ? sql`d.provider_id = ${viewer.userId}` : sql`d.customer_id = ${viewer.userId}`;
+  const items = await selectDeliveries(sql, where, perPage, (page - 1) * perPage);
+  const [count] = await sql<{ total: number }[]>`SELECT count(*)::bigint AS total FROM service_deliveries d WHERE ${where}`;
+  return { items, total: count!.total };
+}
+
+function selectDeliveries(sql: Tx, where: Fragment, limit: number, offset: number): Promise<Delivery[]> {
+  return sql<Delivery[]>`
     SELECT d.id, d.order_id AS "orderId", d.status, d.customer_id AS "customerId", d.provider_id AS "providerId",
       d.service_id AS "serviceId", d.service_name AS "serviceName", d.service_price AS "servicePrice", d.total,
       d.currency, d.created_at AS "createdAt",
       coalesce((SELECT json_agg(json_build_object('from', e.from_status, 'to', e.to_status, 'actorRole', e.actor_role,
           'actorId', e.actor_id, 'reason', e.reason, 'at', e.created_at) ORDER BY e.id)
         FROM delivery_events e WHERE e.delivery_id = d.id), '[]'::json) AS history
-    FROM service_deliveries d WHERE d.id = ${id} ${viewerFilter}`;
-  return delivery;
+    FROM service_deliveries d WHERE ${where}
+    ORDER BY d.created_at DESC, d.id LIMIT ${limit} OFFSET ${offset}`;
+}
+
+export async function eventExists(sql: Tx, eventKey: string): Promise<boolean> {
+  return (await sql`SELECT 1 FROM delivery_events WHERE event_key = ${eventKey}`).length > 0;
 }

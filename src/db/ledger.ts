@@ -58,9 +58,7 @@ export async function transferIn(tx: Tx, request: TransferRequest): Promise<Tran
     throw new RangeError(`transfer amount must be a positive integer, got ${request.amount}`);
   }
   const [fromId, toId] = [await walletId(tx, request.from), await walletId(tx, request.to)];
-  const locked = await tx<{ id: number; balance: number; systemName: string | null }[]>`
-    SELECT id, balance, system_name AS "systemName" FROM wallets
-    WHERE id IN (${fromId}, ${toId}) ORDER BY id FOR UPDATE`;
+  const locked = await lockWalletIds(tx, [fromId, toId]);
 
   const [existing] = await tx<Transfer[]>`${selectTransfers(tx)} WHERE idempotency_key = ${request.key}`;
   if (existing) {
@@ -83,6 +81,20 @@ export async function transferIn(tx: Tx, request: TransferRequest): Promise<Tran
       RETURNING *)
     ${selectTransfers(tx, 't')}`;
   return { transfer: created!, replayed: false };
+}
+
+/**
+ * Locks wallets in id order. A transaction that makes several transfers (a payout) locks all of
+ * its wallets first through lockWallets, so every transaction takes its locks in the same order.
+ */
+async function lockWalletIds(tx: Tx, ids: number[]) {
+  return tx<{ id: number; balance: number; systemName: string | null }[]>`
+    SELECT id, balance, system_name AS "systemName" FROM wallets
+    WHERE id IN ${tx(ids)} ORDER BY id FOR UPDATE`;
+}
+
+export async function lockWallets(tx: Tx, refs: WalletRef[]): Promise<void> {
+  await lockWalletIds(tx, await Promise.all(refs.map((ref) => walletId(tx, ref))));
 }
 
 function selectTransfers(tx: Tx, from = 'transfers') {

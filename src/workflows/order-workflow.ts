@@ -72,6 +72,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     args: [{
       orderId: input.orderId, deliveryId, customerId: input.customerId, providerId: validated.providerId,
       serviceId: input.serviceId, total: price.total, currency: draft.currency, rates: validated.rates,
+      deadlines: validated.deadlines,
     }],
     staticSummary: `Delivery of ${validated.serviceName} to customer #${input.customerId}, ${price.total} ${draft.currency} in escrow`,
     typedSearchAttributes: workflowInfo().typedSearchAttributes,

@@ -33,7 +33,7 @@ async function withWorker<T>(overrides: Partial<Activities>, run: (taskQueue: st
   const taskQueue = `order-workflow-test-${randomUUID()}`;
   const worker = await Worker.create({
     connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: { ...createActivities({ sql, money: { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' } }), ...overrides },
+    activities: { ...createActivities({ sql, money: { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' }, delivery: { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 } }), ...overrides },
   });
   return worker.runUntil(run(taskQueue));
 }
@@ -68,7 +68,7 @@ describe('OrderWorkflow compensation', () => {
     const service = await createService(sql, { providerId: provider.id, name: 'Logo', price: 1_000, status: 'ACTIVE', upgrades: [] });
     await transfer(sql, { key: `test:${randomUUID()}`, from: { system: 'external' }, to: { userId: customer.id }, amount: 5_000, kind: 'deposit' });
     const orderId = randomUUID();
-    const real = createActivities({ sql, money: { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' } });
+    const real = createActivities({ sql, money: { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' }, delivery: { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 } });
     let attempts = 0;
 
     const result = await withWorker({

@@ -19,13 +19,13 @@ const NewUser = z.object({ name: textField('name'), role: enumField('role', ROLE
 const NewService = z.object({
   provider_id: idField('provider_id'),
   name: textField('name'),
-  price: amountField('price'),
+  price: amountField('price', 1),
   status: enumField('status', STATUSES).default('ACTIVE'),
   upgrades: z.array(z.object({
     name: textField('name'), price: amountField('price'), status: enumField('status', STATUSES).default('ACTIVE'),
   })).max(MAX_SERVICE_UPGRADES).default([]),
 }).openapi('NewService');
-const ServiceChange = z.object({ status: enumField('status', STATUSES).optional(), price: amountField('price').optional() })
+const ServiceChange = z.object({ status: enumField('status', STATUSES).optional(), price: amountField('price', 1).optional() })
   .refine((b) => b.status !== undefined || b.price !== undefined, { error: 'Give a status or a price to change.' })
   .openapi('ServiceChange');
 const Deposit = z.object({ amount: amountField('amount', 1) }).openapi('Deposit');

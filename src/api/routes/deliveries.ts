@@ -1,22 +1,43 @@
-import { router } from '../router.js';
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Sql } from '../../db/client.js';
-import { findDelivery } from '../../db/deliveries.js';
+import { findDelivery, listDeliveries } from '../../db/deliveries.js';
+import { DELIVERY_ACTIONS, MOVES } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { allow } from '../auth.js';
-import { ok } from '../envelope.js';
+import { driveDelivery, type DriveDeps } from '../drive-delivery.js';
+import { ok, pageOf } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';
-import { uuidParam } from '../validation.js';
+import { router } from '../router.js';
+import { pageQuery, uuidParam } from '../validation.js';
 
-export function deliveryRoutes(deps: { sql: Sql }) {
+const TransitionBody = z.object({
+  reason: z.string({ error: 'The reason field must be a string.' }).trim().max(1000, { error: 'The reason field must not be greater than 1000 characters.' }).optional(),
+}).openapi('TransitionRequest');
+const IdempotencyHeader = z.object({
+  'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
+});
+
+export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
   const app = router();
   app.use('*', allow('customer', 'provider', 'admin'));
 
   app.openapi(
     createRoute({
+      method: 'get', path: '/', summary: 'Your deliveries (customer: of your orders; provider: of your services)',
+      request: { query: pageQuery }, responses: { 200: { description: 'Deliveries, newest first' } },
+    }),
+    async (c) => {
+      const page = c.req.valid('query');
+      const user = c.get('user');
+      const { items, total } = await listDeliveries(deps.sql, { userId: user.id, role: user.role }, page.page, page.per_page);
+      return ok(c, 'Deliveries', pageOf(items.map(deliveryJson), page, total));
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: 'get', path: '/{id}', summary: 'One delivery with its status history',
-      request: { params: uuidParam },
-      responses: { 200: { description: 'The delivery' } },
+      request: { params: uuidParam }, responses: { 200: { description: 'The delivery' } },
     }),
     async (c) => {
       const user = c.get('user');
@@ -26,5 +47,24 @@ export function deliveryRoutes(deps: { sql: Sql }) {
       return ok(c, 'Delivery', deliveryJson(delivery));
     },
   );
+
+  for (const action of DELIVERY_ACTIONS) {
+    const moves = MOVES.filter((m) => m.action === action).map((m) => `${m.from} → ${m.to} (${m.by.join(', ')})`).join('; ');
+    app.openapi(
+      createRoute({
+        method: 'post', path: `/{id}/${action}`, summary: `${action}: ${moves}`,
+        request: {
+          params: uuidParam, headers: IdempotencyHeader,
+          body: { required: false, content: { 'application/json': { schema: TransitionBody } } },
+        },
+        responses: { 200: { description: 'The delivery after the transition' } },
+      }),
+      async (c) => {
+        const delivery = await driveDelivery(deps, c.req.valid('param').id, action, c.get('user'),
+          c.req.valid('json').reason, c.req.valid('header')['idempotency-key']);
+        return ok(c, `Delivery ${action === 'request-revision' ? 'sent back for revision' : `${action} done`}`, deliveryJson(delivery));
+      },
+    );
+  }
   return app;
 }

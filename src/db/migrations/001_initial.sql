@@ -22,7 +22,7 @@ CREATE TABLE services (
   id           bigserial PRIMARY KEY,
   provider_id  bigint NOT NULL REFERENCES users(id),
   name         text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
-  price        bigint NOT NULL CHECK (price >= 0),
+  price        bigint NOT NULL CHECK (price > 0), -- a paid order always moves money
   status       text NOT NULL CHECK (status IN ('ACTIVE', 'INACTIVE')),
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now()
