@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../src/activities/index.js';
+import { createService } from '../../src/db/catalog.js';
+import type { Sql } from '../../src/db/client.js';
+import { balanceOf, transfer } from '../../src/db/ledger.js';
+import { createUser } from '../../src/db/users.js';
+import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
+import { deliveryStateQuery, deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
+import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowResult } from '../../src/workflows/order-contract.js';
+import { testSql } from '../support/db.js';
+
+let sql: Sql;
+let client: Client;
+let connection: NativeConnection;
+beforeAll(async () => {
+  sql = testSql();
+  client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+});
+afterAll(async () => {
+  await client.connection.close();
+  await connection.close();
+  await sql.end();
+});
+
+/** A paid order placed through a worker of this test's own, with the given delivery deadlines. */
+async function withDeadlines<T>(deadlines: { acceptTimeoutMs: number; reviewTimeoutMs: number }, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `delivery-test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: createActivities({ sql, money: { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' }, delivery: deadlines }),
+  });
+  return worker.runUntil(run(taskQueue));
+}
+
+async function placeOrder(taskQueue: string, price: number) {
+  const provider = await createUser(sql, { name: 'p', role: 'provider', currency: 'SAR' });
+  const customer = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
+  const service = await createService(sql, { providerId: provider.id, name: 'Logo', price, status: 'ACTIVE', upgrades: [] });
+  await transfer(sql, { key: `test:${randomUUID()}`, from: { system: 'external' }, to: { userId: customer.id }, amount: 100_000, kind: 'deposit' });
+  const orderId = randomUUID();
+  const result = await client.workflow.execute(ORDER_WORKFLOW_TYPE, {
+    workflowId: orderWorkflowId(orderId), taskQueue,
+    args: [{ orderId, customerId: customer.id, serviceId: service.id, methodType: 'wallet', upgradeIds: [] }],
+  }) as OrderWorkflowResult;
+  return { ...result, customer, provider, delivery: client.workflow.getHandle(deliveryWorkflowId(orderId)) };
+}
+
+describe('delivery deadlines', () => {
+  it('cancels and refunds a delivery the provider does not start in time', async () => {
+    await withDeadlines({ acceptTimeoutMs: 1_500, reviewTimeoutMs: 3_600_000 }, async (taskQueue) => {
+      const order = await placeOrder(taskQueue, 1_000);
+      const state = await order.delivery.result();
+      expect(state.status).toBe('CANCELLED');
+      expect(state.history.at(-1)).toMatchObject({ from: 'NEW', to: 'CANCELLED', actorRole: 'system' });
+      expect(await balanceOf(sql, { userId: order.customer.id })).toBe(100_000);
+      const [row] = await sql`SELECT status FROM orders WHERE id = ${order.orderId}`;
+      expect(row).toEqual({ status: 'REFUNDED' });
+    });
+  });
+
+  it('approves and pays out a delivery the customer does not review in time', async () => {
+    await withDeadlines({ acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 1_500 }, async (taskQueue) => {
+      const order = await placeOrder(taskQueue, 1_000);
+      const operator = await cli();
+      await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(order.orderId), '--name', 'start', '--input', '{}');
+      await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(order.orderId), '--name', 'submit', '--input', '{}');
+      const state = await order.delivery.result();
+      expect(state.status).toBe('COMPLETED');
+      expect(state.history.at(-1)).toMatchObject({ from: 'REVIEWING', to: 'COMPLETED', actorRole: 'system' });
+      expect(await balanceOf(sql, { userId: order.provider.id })).toBe(1_150 - 230 - 35);
+    });
+  });
+});
+
+/** Runs the real `temporal` CLI against the test's dev server, as an operator would. */
+async function cli() {
+  const found = await ensureTemporalCli({ log: () => undefined });
+  if (found.kind === 'sdk-download') throw new Error('the temporal CLI is needed for operator tests');
+  return (...args: string[]) => promisify(execFile)(found.path, [...args, '--address', inject('temporalAddress')]);
+}
+
+describe('operator signals from the temporal CLI', () => {
+  it('moves a delivery with a legal signal, and records and ignores an illegal one', async () => {
+    await withDeadlines({ acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 }, async (taskQueue) => {
+      const order = await placeOrder(taskQueue, 1_000);
+      const operator = await cli();
+      const id = deliveryWorkflowId(order.orderId);
+
+      await operator('workflow', 'signal', '--workflow-id', id, '--name', 'approve', '--input', '{"reason":"wrong button"}');
+      await operator('workflow', 'signal', '--workflow-id', id, '--name', 'start', '--input', '{"reason":"provider asked by phone"}');
+      await expect.poll(async () => (await order.delivery.query(deliveryStateQuery)).status).toBe('IN_PROGRESS');
+
+      const state = await order.delivery.query(deliveryStateQuery);
+      expect(state.refusedSignals).toEqual([expect.objectContaining({ action: 'approve', status: 'NEW', reason: 'wrong button' })]);
+      expect(state.history.at(-1)).toMatchObject({ from: 'NEW', to: 'IN_PROGRESS', actorRole: 'operator', reason: 'provider asked by phone' });
+      expect((await order.delivery.describe()).status.name).toBe('RUNNING');
+      await expect.poll(async () => (await sql`SELECT status FROM service_deliveries WHERE order_id = ${order.orderId}`)[0]?.status).toBe('IN_PROGRESS');
+      await order.delivery.terminate('test over');
+    });
+  });
+});
+
+describe('replay', () => {
+  it('replays the histories of a completed and a cancelled delivery without nondeterminism', async () => {
+    const histories = await withDeadlines({ acceptTimeoutMs: 1_000, reviewTimeoutMs: 1_000 }, async (taskQueue) => {
+      const cancelled = await placeOrder(taskQueue, 1_000);
+      const completed = await placeOrder(taskQueue, 1_000);
+      const operator = await cli();
+      await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(completed.orderId), '--name', 'start', '--input', '{}');
+      await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(completed.orderId), '--name', 'submit', '--input', '{}');
+      expect((await cancelled.delivery.result()).status).toBe('CANCELLED');
+      expect((await completed.delivery.result()).status).toBe('COMPLETED');
+      return Promise.all([cancelled, completed].flatMap((o) => [
+        client.workflow.getHandle(orderWorkflowId(o.orderId)), o.delivery,
+      ]).map(async (h) => ({ workflowId: h.workflowId, history: await h.fetchHistory() })));
+    });
+
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+      results.push(result);
+    }
+    expect(results).toHaveLength(4);
+    expect(results.filter((r) => r.error)).toEqual([]);
+  });
+});
