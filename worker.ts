@@ -6,6 +6,7 @@ import { loadConfig } from './src/config.js';
 import { createSql } from './src/db/client.js';
 import { createLogger } from './src/logger.js';
 import { connectWorker } from './src/temporal/connection.js';
+import { sdkLogLevelFor } from './src/temporal/runtime.js';
 import { createWorker } from './src/temporal/worker.js';
 
 const config = loadConfig();
@@ -16,7 +17,7 @@ if (!config.database.url || !config.temporal.address) {
 }
 
 const sql = createSql(config.database.url, { max: config.database.poolSize });
-const connection = await connectWorker(config.temporal, config.temporal.address);
+const connection = await connectWorker(config.temporal, config.temporal.address, sdkLogLevelFor(config.logLevel));
 const worker = await createWorker({
   connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
   deps: { sql, money: config.money, delivery: config.delivery },

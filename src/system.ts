@@ -14,6 +14,7 @@ import { startTemporalDevServer } from './runtime/dev-server.js';
 import { startEmbeddedPostgres } from './runtime/embedded-postgres.js';
 import { ensureTemporalCli } from './runtime/temporal-cli.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
+import { sdkLogLevelFor } from './temporal/runtime.js';
 import { createWorker } from './temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';
 
@@ -60,7 +61,7 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
       log.info(`starting the Temporal dev server on port ${config.temporal.devServerPort}`);
       const server = await startTemporalDevServer({
         cli, dataDir, port: config.temporal.devServerPort, uiPort: config.temporal.uiPort,
-        namespace: config.temporal.namespace, searchAttributes: SEARCH_ATTRIBUTES, log: (m) => log.warn(m),
+        namespace: config.temporal.namespace, searchAttributes: SEARCH_ATTRIBUTES, log: (m) => log.info(m),
       });
       stoppers.push({ name: 'Temporal', stop: server.stop });
       temporalAddress = server.address;
@@ -75,12 +76,13 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
     const adminToken = config.adminToken ?? await persistentAdminToken(dataDir);
     await ensureBootstrapAdmin(sql, adminToken, config.money.currency);
 
-    const workerConnection = await connectWorker(config.temporal, temporalAddress);
+    const sdkLogLevel = sdkLogLevelFor(config.logLevel);
+    const workerConnection = await connectWorker(config.temporal, temporalAddress, sdkLogLevel);
     stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
     const worker = await createWorker({
       connection: workerConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
       deps: { sql, money: config.money, delivery: config.delivery }, ...(options.bundle ? { bundle: options.bundle } : {}),
-      sdkLogLevel: config.logLevel === 'error' ? 'ERROR' : 'WARN',
+      sdkLogLevel,
     });
     const running = worker.run();
     stoppers.push({ name: 'worker', stop: async () => {

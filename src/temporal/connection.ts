@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
+import { installRuntime, type SdkLogLevel } from './runtime.js';
 
 type TemporalSettings = Config['temporal'];
 
@@ -18,6 +19,7 @@ export async function connectClient(settings: TemporalSettings, address: string)
   return new Client({ connection, namespace: settings.namespace });
 }
 
-export async function connectWorker(settings: TemporalSettings, address: string): Promise<NativeConnection> {
+export async function connectWorker(settings: TemporalSettings, address: string, sdkLogLevel?: SdkLogLevel): Promise<NativeConnection> {
+  installRuntime(sdkLogLevel);
   return NativeConnection.connect({ address, ...(await security(settings)) });
 }

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { installRuntime, type SdkLogLevel } from './runtime.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundles the workflow code once; tests and the all-in-one process reuse the bundle. */
-export function bundleWorkflows(sdkLogLevel?: 'WARN' | 'ERROR'): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWorkflows(sdkLogLevel?: SdkLogLevel): Promise<WorkflowBundleWithSourceMap> {
   installRuntime(sdkLogLevel);
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
@@ -17,19 +18,7 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   bundle?: WorkflowBundleWithSourceMap;
   /** The SDK logs each refused order as a failed workflow at WARN; ERROR keeps test output readable. */
-  sdkLogLevel?: 'WARN' | 'ERROR';
-}
-
-let runtimeInstalled = false;
-
-/**
- * Once per process, before the first worker: the SDK's own logs at warn level (info is a line per
- * state change), and no signal handlers of its own, so the process's shutdown order stays ours.
- */
-function installRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(level) });
-  runtimeInstalled = true;
+  sdkLogLevel?: SdkLogLevel;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
