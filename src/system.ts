@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from './api/app.js';
+import { closeServer, listen } from './api/listen.js';
 import type { Config } from './config.js';
 import { createSql, type Sql } from './db/client.js';
 import { ensureSystemWallets } from './db/ledger.js';
@@ -103,21 +103,6 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
     await stop();
     throw err;
   }
-}
-
-function listen(fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
-  return new Promise((resolveServer, reject) => {
-    const server = serve({ fetch, port, hostname: '0.0.0.0' }, () => resolveServer(server));
-    server.once('error', reject);
-  });
-}
-
-function closeServer(server: ServerType): Promise<void> {
-  return new Promise((resolveClose) => {
-    server.close(() => resolveClose());
-    // Keep-alive sockets would hold close() open; in-flight requests had their chance already.
-    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-  });
 }
 
 /** Without ADMIN_TOKEN the default setup generates one once and keeps it beside its data. */

@@ -24,11 +24,18 @@ export interface AppDeps {
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_HEADER_BYTES = 8 * 1024;
 
 /** The HTTP API; the caller owns the connections and the server (src/api/server.ts, src/main.ts). */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono();
   app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    let size = 0;
+    c.req.raw.headers.forEach((value, name) => { size += name.length + value.length + 4; });
+    if (size > MAX_HEADER_BYTES) throw new DomainError('HEADERS_TOO_LARGE', `The request headers must not exceed ${MAX_HEADER_BYTES} bytes.`);
+    await next();
+  });
   app.use('*', bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => { throw new DomainError('PAYLOAD_TOO_LARGE', `The request body must not exceed ${MAX_BODY_BYTES} bytes.`); },

@@ -2,7 +2,6 @@
  * `npm run api`: the HTTP role alone, against DATABASE_URL and TEMPORAL_ADDRESS. Stateless: run as
  * many behind a load balancer as the traffic needs.
  */
-import { serve } from '@hono/node-server';
 import { loadConfig } from '../config.js';
 import { createSql } from '../db/client.js';
 import { ensureSystemWallets } from '../db/ledger.js';
@@ -11,6 +10,7 @@ import { ensureBootstrapAdmin } from '../db/users.js';
 import { createLogger } from '../logger.js';
 import { connectClient } from '../temporal/connection.js';
 import { createApp } from './app.js';
+import { closeServer, listen } from './listen.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'api');
@@ -25,12 +25,13 @@ await ensureSystemWallets(sql, config.money.currency);
 if (config.adminToken) await ensureBootstrapAdmin(sql, config.adminToken, config.money.currency);
 const temporal = await connectClient(config.temporal, config.temporal.address);
 const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log });
-const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => log.info(`API listening on :${config.port}`));
+const server = await listen(app.fetch, config.port);
+log.info(`API listening on :${config.port}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close(() => {
-      void Promise.all([temporal.connection.close(), sql.end({ timeout: 5 })]).finally(() => process.exit(0));
-    });
+    void closeServer(server)
+      .then(() => Promise.all([temporal.connection.close(), sql.end({ timeout: 5 })]))
+      .finally(() => process.exit(0));
   });
 }

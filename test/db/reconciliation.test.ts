@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createSql, type Sql } from '../../src/db/client.js';
+import { ensureSystemWallets, transfer } from '../../src/db/ledger.js';
+import { migrate } from '../../src/db/migrate.js';
+import { reconcile } from '../../src/db/reconciliation.js';
+import { createUser } from '../../src/db/users.js';
+
+/** A scratch database of its own, so breaking its ledger on purpose disturbs no other test. */
+let admin: Sql;
+let sql: Sql;
+let url: string;
+const name = `reconcile_${randomUUID().replaceAll('-', '')}`;
+
+beforeAll(async () => {
+  admin = createSql(inject('databaseUrl'), { max: 1 });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  url = inject('databaseUrl').replace(/\/[^/]+$/, `/${name}`);
+  sql = createSql(url, { max: 3 });
+  await migrate(sql);
+  await ensureSystemWallets(sql, 'SAR');
+});
+afterAll(async () => {
+  await sql.end();
+  await admin.unsafe(`DROP DATABASE ${name}`);
+  await admin.end();
+});
+
+const run = (databaseUrl: string) => promisify(execFile)('npx', ['tsx', 'src/cli/reconcile.ts'], { env: { ...process.env, DATABASE_URL: databaseUrl } })
+  .then(({ stdout }) => ({ code: 0, stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }));
+
+describe('reconciliation', () => {
+  it('names every invariant and reports ok on a consistent ledger (npm run reconcile exits 0)', async () => {
+    const user = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
+    await transfer(sql, { key: `deposit:${randomUUID()}`, from: { system: 'external' }, to: { userId: user.id }, amount: 500, kind: 'deposit' });
+    const report = await reconcile(sql);
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['ledger_sums_to_zero', true], ['no_negative_balances', true], ['balances_match_transfers', true],
+      ['escrow_per_order', true], ['escrow_equals_open_orders', true],
+    ]);
+    const cli = await run(url);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('reconciliation: ok');
+  }, 30_000);
+
+  it('fails the checks a tampered balance breaks, and npm run reconcile exits 1', async () => {
+    const user = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
+    await sql`UPDATE wallets SET balance = balance + 7 WHERE user_id = ${user.id}`;
+    const report = await reconcile(sql);
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['ledger_sums_to_zero', 'balances_match_transfers']);
+    const cli = await run(url);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/FAIL\s+ledger_sums_to_zero/);
+    await sql`UPDATE wallets SET balance = balance - 7 WHERE user_id = ${user.id}`;
+  }, 30_000);
+
+  it('catches money held in escrow for an order that does not exist', async () => {
+    const user = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
+    await transfer(sql, { key: `deposit:${randomUUID()}`, from: { system: 'external' }, to: { userId: user.id }, amount: 100, kind: 'deposit' });
+    await transfer(sql, { key: `order:x:payment:${randomUUID()}`, from: { userId: user.id }, to: { system: 'general-system' }, amount: 100, kind: 'order_payment', orderId: randomUUID() });
+    const report = await reconcile(sql);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['escrow_per_order', 'escrow_equals_open_orders']);
+  });
+});
