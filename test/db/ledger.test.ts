@@ -4,11 +4,12 @@ import type { Sql } from '../../src/db/client.js';
 import { balanceOf, IdempotencyConflictError, transfer } from '../../src/db/ledger.js';
 import { createUser } from '../../src/db/users.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { testSql } from '../support/db.js';
+import { scratchDatabase } from '../support/db.js';
 
 let sql: Sql;
-beforeAll(() => { sql = testSql(); });
-afterAll(async () => { await sql.end(); });
+let drop: () => Promise<void>;
+beforeAll(async () => { ({ sql, drop } = await scratchDatabase()); });
+afterAll(async () => { await drop(); });
 
 const key = (what: string) => `test:${what}:${randomUUID()}`;
 
@@ -84,4 +85,16 @@ describe('transfer', () => {
     await expect(sql`UPDATE transfers SET amount = 1 WHERE id = ${t.id}`).rejects.toThrow(/append-only/);
     await expect(sql`DELETE FROM transfers WHERE id = ${t.id}`).rejects.toThrow(/append-only/);
   });
+});
+
+describe('the escrow wallet under load', () => {
+  it('lands all of 1,000 concurrent credits to escrow', async () => {
+    const payers = await Promise.all(Array.from({ length: 50 }, () => fundedUser(20 * 3)));
+    const escrowBefore = await balanceOf(sql, { system: 'general-system' });
+    const results = await Promise.allSettled(Array.from({ length: 1_000 }, (_, i) =>
+      transfer(sql, { key: key('credit'), from: payers[i % 50]!, to: { system: 'general-system' }, amount: 3, kind: 'order_payment' })));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(await balanceOf(sql, { system: 'general-system' }) - escrowBefore).toBe(3_000);
+    for (const payer of payers) expect(await balanceOf(sql, payer)).toBe(0);
+  }, 60_000);
 });

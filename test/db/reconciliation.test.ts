@@ -1,32 +1,19 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createSql, type Sql } from '../../src/db/client.js';
-import { ensureSystemWallets, transfer } from '../../src/db/ledger.js';
-import { migrate } from '../../src/db/migrate.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sql } from '../../src/db/client.js';
+import { transfer } from '../../src/db/ledger.js';
 import { reconcile } from '../../src/db/reconciliation.js';
 import { createUser } from '../../src/db/users.js';
+import { scratchDatabase } from '../support/db.js';
 
-/** A scratch database of its own, so breaking its ledger on purpose disturbs no other test. */
-let admin: Sql;
+// A scratch database of its own, so breaking its ledger on purpose disturbs no other test.
 let sql: Sql;
 let url: string;
-const name = `reconcile_${randomUUID().replaceAll('-', '')}`;
-
-beforeAll(async () => {
-  admin = createSql(inject('databaseUrl'), { max: 1 });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  url = inject('databaseUrl').replace(/\/[^/]+$/, `/${name}`);
-  sql = createSql(url, { max: 3 });
-  await migrate(sql);
-  await ensureSystemWallets(sql, 'SAR');
-});
-afterAll(async () => {
-  await sql.end();
-  await admin.unsafe(`DROP DATABASE ${name}`);
-  await admin.end();
-});
+let drop: () => Promise<void>;
+beforeAll(async () => { ({ sql, url, drop } = await scratchDatabase()); });
+afterAll(async () => { await drop(); });
 
 const run = (databaseUrl: string) => promisify(execFile)('npx', ['tsx', 'src/cli/reconcile.ts'], { env: { ...process.env, DATABASE_URL: databaseUrl } })
   .then(({ stdout }) => ({ code: 0, stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }));

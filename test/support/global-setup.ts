@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../src/config.js';
+import { reconcile } from '../../src/db/reconciliation.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { startSystem } from '../../src/system.js';
@@ -53,7 +54,11 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', bundlePath);
 
   return async () => {
+    // Every test leaves the shared ledger reconcilable: checked once more after the whole suite.
+    const report = await reconcile(system.sql);
+    process.stdout.write(`reconciliation after the whole suite: ${report.ok ? 'ok' : 'FAILED'}\n`);
     await system.stop();
+    if (!report.ok) throw new Error(`reconciliation failed after the suite: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`);
     await rm(dataDir, { recursive: true, force: true });
   };
 }
