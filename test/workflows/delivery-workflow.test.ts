@@ -13,6 +13,10 @@ import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { deliveryStateQuery, deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowResult } from '../../src/workflows/order-contract.js';
 import { testSql } from '../support/db.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
+
+// Activity retries during injected faults are expected here; the SDK would log each at WARN.
+installRuntime('ERROR');
 
 let sql: Sql;
 let client: Client;

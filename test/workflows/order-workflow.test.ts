@@ -12,6 +12,10 @@ import { createUser } from '../../src/db/users.js';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../src/workflows/order-contract.js';
 import type { orderWorkflow } from '../../src/workflows/order-workflow.js';
 import { testSql } from '../support/db.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
+
+// Activity retries during injected faults are expected here; the SDK would log each at WARN.
+installRuntime('ERROR');
 
 let sql: Sql;
 let client: Client;

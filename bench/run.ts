@@ -1,0 +1,141 @@
+/**
+ * `npm run bench`: the product against the seed's direct-SQL design, same run, same machine.
+ * See bench/README.md for the phases and the knobs.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.js';
+import { createSql, type Sql } from '../src/db/client.js';
+import { breakdown, sample } from './breakdown.js';
+import { createFixtures } from './fixtures.js';
+import { readOptions } from './options.js';
+import { check, deliveryPhase, orderPhase, type Check, type Ctx } from './phases.js';
+import { markdown, ratios, targets, writeResults, type Results } from './report.js';
+import { RssSampler } from './rss.js';
+import { startBenchSystem, type BenchSystem } from './system.js';
+
+const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} [bench] ${m}\n`);
+const opts = readOptions();
+const config = loadConfig(process.env);
+const startedAt = new Date();
+const machine = {
+  cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version, os: `${os.type()} ${os.release()}`, load_avg_at_start: os.loadavg().map((l) => Math.round(l * 100) / 100),
+};
+
+let system: BenchSystem | undefined;
+let sql: Sql | undefined;
+const sampler = new RssSampler(() => system?.pids ?? {});
+const workDir = await mkdtemp(join(os.tmpdir(), 'marketplace-bench-run-'));
+let cleaning: Promise<void> | undefined;
+/** Stops everything this run started, in reverse order; safe to call twice. */
+const cleanup = () => (cleaning ??= (async () => {
+  sampler.stop();
+  await sql?.end({ timeout: 5 }).catch(() => undefined);
+  await system?.stop();
+  await rm(workDir, { recursive: true, force: true });
+})());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { log(`${signal}: stopping everything`); void cleanup().finally(() => process.exit(130)); });
+}
+const watchdog = setTimeout(() => {
+  log(`still running after ${opts.deadlineMs / 1000}s (BENCH_DEADLINE_S): stopping everything`);
+  void cleanup().finally(() => process.exit(1));
+}, opts.deadlineMs);
+
+let ok = false;
+try {
+  log(`machine: ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}, load ${machine.load_avg_at_start.join(' ')}`);
+  system = await startBenchSystem(config, log);
+  sampler.start();
+  sql = createSql(system.databaseUrl, { max: 4 });
+  log(`system up: API ${system.apiUrl}, Temporal ${system.temporalAddress}, logs in ${system.logDir}`);
+  const fixtures = await createFixtures(system.apiUrl, system.adminToken, opts);
+  log(`fixtures: ${fixtures.customers.length} customers, ${fixtures.providers.length} providers, ${fixtures.services.length} services`);
+  const ctx: Ctx = { apiUrl: system.apiUrl, adminToken: system.adminToken, sql, fixtures, opts, workDir, log, placed: [], offset: 0 };
+  const checks: Check[] = [];
+  const warmupConcurrency = Math.min(16, opts.concurrency);
+
+  // The product. A short warm-up first, so JIT compilation and first connections are not measured.
+  if (opts.warmup > 0) await orderPhase(ctx, system.apiUrl, 'warmup', 'closed', opts.warmup, warmupConcurrency);
+  const saturated = await orderPhase(ctx, system.apiUrl, 'orders', 'closed', opts.orders, opts.concurrency);
+  checks.push(await check(ctx, 'orders at saturation'));
+  const atRate = await orderPhase(ctx, system.apiUrl, 'orders-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency);
+  checks.push(await check(ctx, 'orders at a fixed rate'));
+  const deliveries = await deliveryPhase(ctx, saturated.ids);
+  checks.push(await check(ctx, 'deliveries'));
+
+  log('reading workflow histories');
+  const { temporal, namespace } = system;
+  const histories = {
+    'an order at the fixed rate': await breakdown(temporal, namespace, sample(atRate.ids, opts.histories).map((id) => `order-${id}`)),
+    'its delivery workflow, until it tells the order': await breakdown(temporal, namespace,
+      sample(atRate.ids, opts.histories).map((id) => `delivery-${id}`), 'SignalExternalWorkflowExecutionInitiated'),
+    'an order at saturation': await breakdown(temporal, namespace, sample(saturated.ids, opts.histories).map((id) => `order-${id}`)),
+  };
+
+  // The baseline, against the same database, while the product's processes sit idle.
+  const baselineUrl = await system.startBaseline();
+  if (opts.warmup > 0) await orderPhase(ctx, baselineUrl, 'baseline-warmup', 'closed', opts.warmup, warmupConcurrency);
+  const baseline = await orderPhase(ctx, baselineUrl, 'baseline', 'closed', opts.orders, opts.concurrency);
+  checks.push(await check(ctx, 'baseline at saturation'));
+  const baselineAtRate = await orderPhase(ctx, baselineUrl, 'baseline-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency);
+  checks.push(await check(ctx, 'baseline at a fixed rate'));
+
+  sampler.sample();
+  const phases = {
+    orders: { ...saturated.stats, concurrency: opts.concurrency },
+    orders_at_rate: { ...atRate.stats, rate_per_s: opts.rate, seconds: opts.rateSeconds },
+    deliveries,
+    baseline: { ...baseline.stats, concurrency: opts.concurrency },
+    baseline_at_rate: { ...baselineAtRate.stats, rate_per_s: opts.rate, seconds: opts.rateSeconds },
+  };
+  const results: Results = {
+    started_at: startedAt.toISOString(),
+    duration_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    machine,
+    setup: {
+      topology: 'API and worker as separate processes',
+      database: config.database.url ? 'external' : 'embedded PostgreSQL', temporal: config.temporal.address ? 'external' : 'dev server',
+      db_pool_per_process: config.database.poolSize, customers: opts.customers, providers: opts.providers,
+      services: fixtures.services.length, warmup_orders: opts.warmup,
+    },
+    ...phases,
+    ratio: ratios(phases),
+    reconciliation_ok: checks.every((c) => c.reconciliation_ok),
+    accounted: checks.every((c) => c.accounted),
+    checks,
+    peak_rss_mb: sampler.peaksMb(['api', 'worker', 'temporal', 'postgres', 'baseline']),
+    breakdown: histories,
+    targets: targets(phases),
+  };
+  await writeResults(results);
+  process.stdout.write(`\n${markdown(results)}\n\nWritten: bench/results.json, bench/RESULTS.md\n`);
+  const errors = [saturated, atRate, baseline, baselineAtRate].reduce((a, p) => a + p.stats.errors, deliveries.errors);
+  ok = results.reconciliation_ok && results.accounted && errors === 0;
+  if (!ok) log(`FAILED: ${errors} errors, reconciliation ${results.reconciliation_ok ? 'ok' : 'failed'}, accounted ${results.accounted}`);
+} catch (err) {
+  log(`FAILED: ${(err as Error).stack ?? String(err)}`);
+} finally {
+  clearTimeout(watchdog);
+  const pids = { ...system?.pids };
+  await cleanup();
+  const alive = Object.entries(pids).filter(([, pid]) => pid !== undefined && isAlive(pid));
+  if (alive.length > 0) {
+    ok = false;
+    log(`left running: ${alive.map(([role, pid]) => `${role} (pid ${pid})`).join(', ')}`);
+  }
+  if (system && ok) await rm(system.logDir, { recursive: true, force: true });
+  else if (system) log(`the processes' output is kept in ${system.logDir}`);
+}
+process.exitCode = ok ? 0 : 1;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
