@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Breakdown } from './breakdown.js';
+import type { CpuUse } from './cpu.js';
 import type { PhaseStats } from './load.js';
 import type { Check, DeliveryPhase } from './phases.js';
 import { REPO } from './roles.js';
@@ -24,6 +25,7 @@ export interface Results {
   checks: Check[];
   peak_rss_mb: Record<Role, number | null>;
   breakdown: Record<string, Breakdown>;
+  cpu_s: Record<string, CpuUse>;
   targets: Record<string, { target: string; measured: number; met: boolean }>;
 }
 
@@ -77,6 +79,12 @@ export function markdown(r: Results): string {
     '|---|---|---|',
     ...Object.values(r.targets).map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} |`),
   ];
+  const roles = [...new Set(Object.values(r.cpu_s).flatMap((u) => Object.keys(u)))];
+  if (roles.length > 0) {
+    lines.push('', 'CPU seconds spent per phase (`other`: processes outside this run; `capacity`: cores × phase duration)', '',
+      `| phase | ${roles.join(' | ')} |`, `|---|${roles.map(() => '---').join('|')}|`,
+      ...Object.entries(r.cpu_s).map(([phase, use]) => `| ${phase} | ${roles.map((role) => use[role] ?? '').join(' | ')} |`));
+  }
   for (const [name, bd] of Object.entries(r.breakdown)) {
     lines.push('', `Where the time goes: ${name} (${bd.workflows} workflow histories, total p50 ${bd.total_p50_ms} ms, mean ${bd.total_mean_ms} ms)`, '',
       '| step | mean ms | p50 ms | times per workflow |', '|---|---|---|---|',

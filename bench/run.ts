@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createSql, type Sql } from '../src/db/client.js';
 import { breakdown, sample } from './breakdown.js';
+import { CpuMeter } from './cpu.js';
 import { createFixtures } from './fixtures.js';
 import { readOptions } from './options.js';
 import { check, deliveryPhase, orderPhase, type Check, type Ctx } from './phases.js';
@@ -27,6 +28,16 @@ const machine = {
 let system: BenchSystem | undefined;
 let sql: Sql | undefined;
 const sampler = new RssSampler(() => system?.pids ?? {});
+const cpu = new CpuMeter(() => system?.pids ?? {});
+/** Runs one phase and records the CPU each process spent on it. */
+async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
+  cpu.start(name);
+  try {
+    return await run();
+  } finally {
+    cpu.stop(name);
+  }
+}
 const workDir = await mkdtemp(join(os.tmpdir(), 'marketplace-bench-run-'));
 let cleaning: Promise<void> | undefined;
 /** Stops everything this run started, in reverse order; safe to call twice. */
@@ -59,11 +70,12 @@ try {
 
   // The product. A short warm-up first, so JIT compilation and first connections are not measured.
   if (opts.warmup > 0) await orderPhase(ctx, system.apiUrl, 'warmup', 'closed', opts.warmup, warmupConcurrency);
-  const saturated = await orderPhase(ctx, system.apiUrl, 'orders', 'closed', opts.orders, opts.concurrency);
+  const apiUrl = system.apiUrl;
+  const saturated = await phase('orders', () => orderPhase(ctx, apiUrl, 'orders', 'closed', opts.orders, opts.concurrency));
   checks.push(await check(ctx, 'orders at saturation'));
-  const atRate = await orderPhase(ctx, system.apiUrl, 'orders-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency);
+  const atRate = await phase('orders_at_rate', () => orderPhase(ctx, apiUrl, 'orders-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency));
   checks.push(await check(ctx, 'orders at a fixed rate'));
-  const deliveries = await deliveryPhase(ctx, saturated.ids);
+  const deliveries = await phase('deliveries', () => deliveryPhase(ctx, saturated.ids));
   checks.push(await check(ctx, 'deliveries'));
 
   log('reading workflow histories');
@@ -78,9 +90,9 @@ try {
   // The baseline, against the same database, while the product's processes sit idle.
   const baselineUrl = await system.startBaseline();
   if (opts.warmup > 0) await orderPhase(ctx, baselineUrl, 'baseline-warmup', 'closed', opts.warmup, warmupConcurrency);
-  const baseline = await orderPhase(ctx, baselineUrl, 'baseline', 'closed', opts.orders, opts.concurrency);
+  const baseline = await phase('baseline', () => orderPhase(ctx, baselineUrl, 'baseline', 'closed', opts.orders, opts.concurrency));
   checks.push(await check(ctx, 'baseline at saturation'));
-  const baselineAtRate = await orderPhase(ctx, baselineUrl, 'baseline-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency);
+  const baselineAtRate = await phase('baseline_at_rate', () => orderPhase(ctx, baselineUrl, 'baseline-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency));
   checks.push(await check(ctx, 'baseline at a fixed rate'));
 
   sampler.sample();
@@ -108,6 +120,7 @@ try {
     checks,
     peak_rss_mb: sampler.peaksMb(['api', 'worker', 'temporal', 'postgres', 'baseline']),
     breakdown: histories,
+    cpu_s: cpu.phases,
     targets: targets(phases),
   };
   await writeResults(results);

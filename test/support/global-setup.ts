@@ -17,6 +17,7 @@ declare module 'vitest' {
     temporalAddress: string;
     taskQueue: string;
     workflowBundlePath: string;
+    temporalUiUrl: string;
   }
 }
 
@@ -52,6 +53,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', system.temporalAddress);
   project.provide('taskQueue', config.temporal.taskQueue);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('temporalUiUrl', system.temporalUiUrl ?? '');
 
   return async () => {
     // Every test leaves the shared ledger reconcilable: checked once more after the whole suite.
