@@ -2,25 +2,35 @@
  * `npm run worker`: the worker role alone, against DATABASE_URL and TEMPORAL_ADDRESS (a cluster or
  * Temporal Cloud). Run as many as the load needs; each polls the same task queue.
  */
+import { createServer } from 'node:http';
 import { loadConfig } from './src/config.js';
 import { createSql } from './src/db/client.js';
 import { createLogger } from './src/logger.js';
 import { connectWorker } from './src/temporal/connection.js';
-import { sdkLogLevelFor } from './src/temporal/runtime.js';
+import { installRuntime, sdkLogLevelFor, sdkMetricsUrl } from './src/temporal/runtime.js';
+import { createMetrics, metricsText } from './src/observability/metrics.js';
+import { freePort } from './src/runtime/free-port.js';
 import { createWorker } from './src/temporal/worker.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel, 'worker');
+const log = createLogger(config.logLevel, 'worker', config.logFormat);
 if (!config.database.url || !config.temporal.address) {
   log.error('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS; `npm start` runs everything locally instead');
   process.exit(2);
 }
 
+installRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
+const metrics = createMetrics();
+// This role's own /metrics: payouts and refunds counted by its activities, and the SDK's series.
+const metricsServer = createServer((_req, res) => {
+  void metricsText(metrics, sdkMetricsUrl()).then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
+}).listen(config.metricsPort);
+
 const sql = createSql(config.database.url, { max: config.database.poolSize });
-const connection = await connectWorker(config.temporal, config.temporal.address, sdkLogLevelFor(config.logLevel));
+const connection = await connectWorker(config.temporal, config.temporal.address);
 const worker = await createWorker({
   connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-  deps: { sql, money: config.money, delivery: config.delivery },
+  deps: { sql, money: config.money, delivery: config.delivery, metrics },
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -29,8 +39,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     worker.shutdown();
   });
 }
-log.info(`worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}`);
+log.info(`worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}; metrics on :${config.metricsPort}/metrics`);
 await worker.run();
+metricsServer.close();
 await connection.close();
 await sql.end({ timeout: 5 });
 log.info('worker stopped');

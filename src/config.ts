@@ -38,6 +38,8 @@ const schema = z.object({
   DELIVERY_ACCEPT_TIMEOUT: duration.default(48 * 3600_000),
   DELIVERY_REVIEW_TIMEOUT: duration.default(72 * 3600_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  METRICS_PORT: port.default(9464),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -70,6 +72,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     money: { taxRateBp: e.TAX_RATE_BP, platformFeeBp: e.PLATFORM_FEE_BP, currency: e.CURRENCY },
     delivery: { acceptTimeoutMs: e.DELIVERY_ACCEPT_TIMEOUT, reviewTimeoutMs: e.DELIVERY_REVIEW_TIMEOUT },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    /** Where `npm run worker` serves its own /metrics (the all-in-one process serves them on PORT). */
+    metricsPort: e.METRICS_PORT,
   };
 }
 

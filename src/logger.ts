@@ -1,14 +1,44 @@
+import { pino, type Logger as Pino } from 'pino';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export type LogFormat = 'json' | 'pretty';
+type Fields = Record<string, unknown>;
 
-export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown>) => void>;
+/** The project's logger: `log.info(message, fields)`, and `child(fields)` for a request's lines. */
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  child(fields: Fields): Logger;
+}
 
-/** A small levelled logger to stderr: one line per event, fields as JSON after the message. */
-export function createLogger(level: Level, name = 'app'): Logger {
-  const at = (l: Level) => (msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[l] < ORDER[level]) return;
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-    process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} [${name}] ${msg}${extra}\n`);
+/**
+ * pino underneath: one JSON object per line in production (for a log pipeline), readable lines in
+ * development (pino-pretty, in pino's own worker thread so the event loop never waits on it).
+ */
+export function createLogger(level: Level, name = 'app', format: LogFormat = defaultFormat()): Logger {
+  const base = pino({
+    name,
+    level,
+    ...(format === 'pretty'
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: 2 } } }
+      : {}),
+  }, format === 'json' ? pino.destination(2) : undefined);
+  return wrap(base);
+}
+
+function wrap(p: Pino): Logger {
+  return {
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+    child: (fields) => wrap(p.child(fields)),
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Pretty for a person at a terminal, JSON for everything else (CI, containers, files). */
+function defaultFormat(): LogFormat {
+  return process.stderr.isTTY ? 'pretty' : 'json';
 }

@@ -4,7 +4,7 @@ import { startSystem } from './system.js';
 
 /** `npm start`: the whole system with embedded defaults, stopped in order on Ctrl-C. */
 const config = loadConfig();
-const log = createLogger(config.logLevel, 'main');
+const log = createLogger(config.logLevel, 'main', config.logFormat);
 const system = await startSystem(config, log);
 
 let stopping = false;

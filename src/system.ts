@@ -14,7 +14,9 @@ import { startTemporalDevServer } from './runtime/dev-server.js';
 import { startEmbeddedPostgres } from './runtime/embedded-postgres.js';
 import { ensureTemporalCli } from './runtime/temporal-cli.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
-import { sdkLogLevelFor } from './temporal/runtime.js';
+import { installRuntime, sdkLogLevelFor, sdkMetricsUrl } from './temporal/runtime.js';
+import { createMetrics } from './observability/metrics.js';
+import { freePort } from './runtime/free-port.js';
 import { createWorker } from './temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';
 
@@ -43,6 +45,10 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
     }
   };
   try {
+    // One process, one SDK runtime: its logs through ours, its metrics on a free local port that
+    // the API's /metrics appends to this process's own.
+    installRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
+    const metrics = createMetrics();
     const dataDir = resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true });
 
@@ -76,13 +82,11 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
     const adminToken = config.adminToken ?? await persistentAdminToken(dataDir);
     await ensureBootstrapAdmin(sql, adminToken, config.money.currency);
 
-    const sdkLogLevel = sdkLogLevelFor(config.logLevel);
-    const workerConnection = await connectWorker(config.temporal, temporalAddress, sdkLogLevel);
+    const workerConnection = await connectWorker(config.temporal, temporalAddress);
     stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
     const worker = await createWorker({
       connection: workerConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      deps: { sql, money: config.money, delivery: config.delivery }, ...(options.bundle ? { bundle: options.bundle } : {}),
-      sdkLogLevel,
+      deps: { sql, money: config.money, delivery: config.delivery, metrics }, ...(options.bundle ? { bundle: options.bundle } : {}),
     });
     const running = worker.run();
     stoppers.push({ name: 'worker', stop: async () => {
@@ -92,7 +96,9 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
 
     const temporal = await connectClient(config.temporal, temporalAddress);
     stoppers.push({ name: 'Temporal client', stop: () => temporal.connection.close() });
-    const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log });
+    const app = createApp({
+      sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log, metrics, sdkMetricsUrl: sdkMetricsUrl(),
+    });
     const server = await listen(app.fetch, config.port);
     stoppers.push({ name: 'HTTP server', stop: () => closeServer(server) });
 

@@ -2,8 +2,10 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import type { Sql } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { metricsText, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../domain/errors.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorBody, errorResponse, toDomainError } from './errors.js';
@@ -21,6 +23,9 @@ export interface AppDeps {
   taskQueue: string;
   currency: string;
   log: Logger;
+  metrics: Metrics;
+  /** The worker's Temporal SDK metrics, appended to /metrics in the all-in-one process. */
+  sdkMetricsUrl?: string;
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -28,8 +33,22 @@ export const MAX_HEADER_BYTES = 8 * 1024;
 
 /** The HTTP API; the caller owns the connections and the server (src/api/server.ts, src/main.ts). */
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono();
+  const app = new OpenAPIHono<AuthEnv>();
   app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // One line and one sample per request: the route pattern (not the URL) keeps label sets small.
+    const route = c.res.status === 404 && routePath(c, -1).endsWith('*') ? 'unmatched' : routePath(c, -1);
+    const labels = { method: c.req.method, route, status: String(c.res.status) };
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, seconds);
+    deps.log.info('request', {
+      requestId: c.get('requestId'), ...labels, ms: Math.round(seconds * 1000),
+      userId: c.get('user')?.id, workflowId: c.get('workflowId'),
+    });
+  });
   app.use('*', async (c, next) => {
     let size = 0;
     c.req.raw.headers.forEach((value, name) => { size += name.length + value.length + 4; });
@@ -43,6 +62,9 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
+  app.get('/metrics', async (c) => c.body(await metricsText(deps.metrics, deps.sdkMetricsUrl), 200, {
+    'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+  }));
 
   const v1 = new OpenAPIHono<AuthEnv>();
   v1.use('*', authenticate(deps.sql));
@@ -65,6 +87,7 @@ export function createApp(deps: AppDeps) {
     const known = toDomainError(err);
     if (known) return errorResponse(c, known);
     deps.log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, err: String((err as Error).stack ?? err) });
+    // The client sees only the request id, which finds this line in the logs.
     return c.json(errorBody('INTERNAL', 'Server Error'), 500);
   });
   return app;

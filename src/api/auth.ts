@@ -3,7 +3,14 @@ import type { Sql } from '../db/client.js';
 import { userByToken, type Role, type User } from '../db/users.js';
 import { DomainError, MESSAGES } from '../domain/errors.js';
 
-export interface AuthEnv { Variables: { user: User } }
+export interface AuthEnv {
+  Variables: {
+    user: User;
+    requestId: string;
+    /** The workflow a request started or signalled, for its log line. */
+    workflowId?: string;
+  };
+}
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
 

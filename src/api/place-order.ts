@@ -17,10 +17,13 @@ export interface OrderRequest { serviceId: number; methodType: MethodType; upgra
  * DomainError. With an Idempotency-Key the key pins the order id, and the workflow id pins the run:
  * the same key always reaches the same workflow and so the same outcome.
  */
-export async function placeOrder(deps: PlaceOrderDeps, customerId: number, request: OrderRequest, idempotencyKey?: string): Promise<Order> {
+export async function placeOrder(
+  deps: PlaceOrderDeps, customerId: number, request: OrderRequest, idempotencyKey?: string, onWorkflow?: (workflowId: string) => void,
+): Promise<Order> {
   const orderId = idempotencyKey
     ? await orderIdForKey(deps.sql, customerId, idempotencyKey, request)
     : randomUUID();
+  onWorkflow?.(orderWorkflowId(orderId));
   const input: OrderWorkflowInput = { orderId, customerId, ...request };
   const handle = await startOnce(deps, input);
   try {

@@ -8,12 +8,13 @@ import { ensureSystemWallets } from '../db/ledger.js';
 import { migrate } from '../db/migrate.js';
 import { ensureBootstrapAdmin } from '../db/users.js';
 import { createLogger } from '../logger.js';
+import { createMetrics } from '../observability/metrics.js';
 import { connectClient } from '../temporal/connection.js';
 import { createApp } from './app.js';
 import { closeServer, listen } from './listen.js';
 
 const config = loadConfig();
-const log = createLogger(config.logLevel, 'api');
+const log = createLogger(config.logLevel, 'api', config.logFormat);
 if (!config.database.url || !config.temporal.address) {
   log.error('npm run api needs DATABASE_URL and TEMPORAL_ADDRESS; `npm start` runs everything locally instead');
   process.exit(2);
@@ -24,7 +25,7 @@ await migrate(sql);
 await ensureSystemWallets(sql, config.money.currency);
 if (config.adminToken) await ensureBootstrapAdmin(sql, config.adminToken, config.money.currency);
 const temporal = await connectClient(config.temporal, config.temporal.address);
-const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log });
+const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log, metrics: createMetrics() });
 const server = await listen(app.fetch, config.port);
 log.info(`API listening on :${config.port}`);
 

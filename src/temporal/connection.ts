@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
-import { installRuntime, type SdkLogLevel } from './runtime.js';
+import { installRuntime } from './runtime.js';
 
 type TemporalSettings = Config['temporal'];
 
@@ -19,7 +19,7 @@ export async function connectClient(settings: TemporalSettings, address: string)
   return new Client({ connection, namespace: settings.namespace });
 }
 
-export async function connectWorker(settings: TemporalSettings, address: string, sdkLogLevel?: SdkLogLevel): Promise<NativeConnection> {
-  installRuntime(sdkLogLevel);
+export async function connectWorker(settings: TemporalSettings, address: string): Promise<NativeConnection> {
+  installRuntime(); // a no-op where the process's entry point installed it with its own options
   return NativeConnection.connect({ address, ...(await security(settings)) });
 }

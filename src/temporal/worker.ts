@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { installRuntime, type SdkLogLevel } from './runtime.js';
+import { installRuntime } from './runtime.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundles the workflow code once; tests and the all-in-one process reuse the bundle. */
-export function bundleWorkflows(sdkLogLevel?: SdkLogLevel): Promise<WorkflowBundleWithSourceMap> {
-  installRuntime(sdkLogLevel);
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  installRuntime(); // a no-op where the process's entry point installed it with its own options
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
 
@@ -17,12 +17,10 @@ export interface WorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   bundle?: WorkflowBundleWithSourceMap;
-  /** The SDK logs each refused order as a failed workflow at WARN; ERROR keeps test output readable. */
-  sdkLogLevel?: SdkLogLevel;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  installRuntime(options.sdkLogLevel);
+  installRuntime();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

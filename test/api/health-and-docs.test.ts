@@ -27,3 +27,24 @@ describe('health, readiness and docs', () => {
     expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
   });
 });
+
+describe('/metrics', () => {
+  it('shows HTTP series, order counters and the worker\'s temporal_ series after an order', async () => {
+    const { newService, newUser, deposit, placeOrder } = await import('../support/api.js');
+    const customer = await newUser('customer');
+    await deposit(customer, 10_000);
+    const service = await newService(await newUser('provider'), 1_000);
+    expect((await placeOrder(customer, { service_id: service.id, method_type: 'wallet' })).status).toBe(201);
+    expect((await placeOrder(customer, { service_id: service.id, method_type: 'apple_pay' })).status).toBe(422);
+
+    const res = await fetch(`${inject('apiUrl')}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/^http_requests_total\{method="POST",route="\/api\/v1\/orders",status="201"\} \d+/m);
+    expect(text).toMatch(/^http_request_duration_seconds_bucket\{.*route="\/api\/v1\/orders".*\} \d+/m);
+    expect(text).toMatch(/^orders_placed_total [1-9]\d*/m);
+    expect(text).toMatch(/^orders_refused_total\{code="PAYMENT_METHOD_UNAVAILABLE"\} [1-9]/m);
+    expect(text).toMatch(/^temporal_\w+/m);
+  });
+});

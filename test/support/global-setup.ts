@@ -7,6 +7,7 @@ import { reconcile } from '../../src/db/reconciliation.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { startSystem } from '../../src/system.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
 
 declare module 'vitest' {
@@ -41,8 +42,9 @@ export default async function setup(project: TestProject) {
     TEMPORAL_TASK_QUEUE: `orders-test-${process.pid}`,
     LOG_LEVEL: 'error',
   });
-  const log = createLogger('error', 'test-system');
-  const bundle = await bundleWorkflows('ERROR');
+  const log = createLogger('error', 'test-system', 'json');
+  installRuntime({ level: 'ERROR', logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
+  const bundle = await bundleWorkflows();
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
   const system = await startSystem(config, log, { bundle });

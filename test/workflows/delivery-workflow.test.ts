@@ -16,7 +16,7 @@ import { testSql } from '../support/db.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
 
 // Activity retries during injected faults are expected here; the SDK would log each at WARN.
-installRuntime('ERROR');
+installRuntime({ level: 'ERROR' });
 
 let sql: Sql;
 let client: Client;

@@ -24,7 +24,7 @@ import { testSql } from '../support/db.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
 
 // Activity retries during injected faults are expected here; the SDK would log each at WARN.
-installRuntime('ERROR');
+installRuntime({ level: 'ERROR' });
 
 const money = { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' };
 const delivery = { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 };

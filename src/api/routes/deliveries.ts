@@ -8,6 +8,7 @@ import { driveDelivery, type DriveDeps } from '../drive-delivery.js';
 import { ok, pageOf } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';
 import { router } from '../router.js';
+import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { pageQuery, uuidParam } from '../validation.js';
 
 const TransitionBody = z.object({
@@ -62,6 +63,7 @@ export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
       async (c) => {
         const delivery = await driveDelivery(deps, c.req.valid('param').id, action, c.get('user'),
           c.req.valid('json').reason, c.req.valid('header')['idempotency-key']);
+        c.set('workflowId', deliveryWorkflowId(delivery.orderId));
         return ok(c, `Delivery ${action === 'request-revision' ? 'sent back for revision' : `${action} done`}`, deliveryJson(delivery));
       },
     );

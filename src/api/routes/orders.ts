@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Sql } from '../../db/client.js';
 import { findOrder, listOrders } from '../../db/orders.js';
 import { DomainError } from '../../domain/errors.js';
+import type { Metrics } from '../../observability/metrics.js';
 import { PAYMENT_METHODS } from '../../domain/payment.js';
 import { allow } from '../auth.js';
 import { ok, pageOf } from '../envelope.js';
@@ -32,7 +33,7 @@ const IdempotencyHeader = z.object({
   'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
 });
 
-export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql }) {
+export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics }) {
   const app = router();
   app.use('*', allow('customer'));
 
@@ -47,7 +48,11 @@ export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql }) {
       const key = c.req.valid('header')['idempotency-key'];
       const order = await placeOrder(deps, c.get('user').id, {
         serviceId: body.service_id, methodType: body.method_type, upgradeIds: body.upgrades_ids ?? [],
-      }, key);
+      }, key, (workflowId) => c.set('workflowId', workflowId)).catch((err: unknown) => {
+        if (err instanceof DomainError) deps.metrics.ordersRefused.inc({ code: err.code });
+        throw err;
+      });
+      deps.metrics.ordersPlaced.inc();
       return ok(c, 'Order created successfully', orderJson(order), 201);
     },
   );
