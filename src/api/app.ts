@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { metricsText, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../domain/errors.js';
 import { authenticate, type AuthEnv } from './auth.js';
+import { ErrorEnvelope, withErrorResponses } from './openapi.js';
 import { errorBody, errorResponse, toDomainError } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -75,12 +76,17 @@ export function createApp(deps: AppDeps) {
   v1.route('/admin', adminRoutes(deps));
   app.route('/api/v1', v1);
 
+  app.openAPIRegistry.register('Error', ErrorEnvelope);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/admin/users' });
-  app.doc31('/openapi.json', {
+  app.get('/openapi.json', (c) => c.json(withErrorResponses(app.getOpenAPI31Document({
     openapi: '3.1.0',
-    info: { title: 'Marketplace orders', version: '1.0.0', description: 'Orders paid from a wallet into escrow, delivered and paid out on Temporal. Amounts are integers in minor units.' },
+    info: {
+      title: 'Marketplace orders', version: '1.0.0',
+      description: 'Orders paid from a wallet into escrow, delivered and paid out on Temporal. Amounts are integers in minor units '
+        + '(halalas for SAR). Every answer is the envelope {success, message, data}; errors add a stable `code`.',
+    },
     security: [{ bearer: [] }],
-  });
+  }))));
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'Not Found.'), 404));
   app.onError((err, c) => {

@@ -15,7 +15,7 @@ const ROLES = ['customer', 'provider', 'admin'] as const;
 const STATUSES = ['ACTIVE', 'INACTIVE'] as const;
 export const MAX_SERVICE_UPGRADES = 50;
 
-const NewUser = z.object({ name: textField('name'), role: enumField('role', ROLES) }).openapi('NewUser');
+const NewUser = z.object({ name: textField('name'), role: enumField('role', ROLES) }).openapi('NewUser', { example: { name: 'Nora Designs', role: 'provider' } });
 const NewService = z.object({
   provider_id: idField('provider_id'),
   name: textField('name'),
@@ -24,11 +24,13 @@ const NewService = z.object({
   upgrades: z.array(z.object({
     name: textField('name'), price: amountField('price'), status: enumField('status', STATUSES).default('ACTIVE'),
   })).max(MAX_SERVICE_UPGRADES).default([]),
-}).openapi('NewService');
+}).openapi('NewService', {
+  example: { provider_id: 2, name: 'Logo design', price: 10000, status: 'ACTIVE', upgrades: [{ name: 'Express', price: 2500, status: 'ACTIVE' }] },
+});
 const ServiceChange = z.object({ status: enumField('status', STATUSES).optional(), price: amountField('price', 1).optional() })
   .refine((b) => b.status !== undefined || b.price !== undefined, { error: 'Give a status or a price to change.' })
-  .openapi('ServiceChange');
-const Deposit = z.object({ amount: amountField('amount', 1) }).openapi('Deposit');
+  .openapi('ServiceChange', { example: { status: 'INACTIVE' } });
+const Deposit = z.object({ amount: amountField('amount', 1) }).openapi('Deposit', { example: { amount: 20000 } });
 const DepositHeaders = z.object({
   'idempotency-key': z.string({ error: 'The Idempotency-Key header is required.' }).min(1).max(255),
 });

@@ -13,7 +13,7 @@ import { pageQuery, uuidParam } from '../validation.js';
 
 const TransitionBody = z.object({
   reason: z.string({ error: 'The reason field must be a string.' }).trim().max(1000, { error: 'The reason field must not be greater than 1000 characters.' }).optional(),
-}).openapi('TransitionRequest');
+}).openapi('TransitionRequest', { example: { reason: 'The logo needs a darker blue' } });
 const IdempotencyHeader = z.object({
   'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
 });

@@ -27,7 +27,7 @@ const OrderBody = z.preprocess(
       .max(MAX_UPGRADES, { error: `The upgrades ids field must not have more than ${MAX_UPGRADES} items.` })
       .optional(),
   }),
-).openapi('OrderRequest');
+).openapi('OrderRequest', { example: { service_id: 1, method_type: 'wallet', upgrades_ids: [1, 2] } });
 
 const IdempotencyHeader = z.object({
   'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
