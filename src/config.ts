@@ -40,6 +40,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   METRICS_PORT: port.default(9464),
+  WORKFLOW_BUNDLE_PATH: optionalText,
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -75,6 +76,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: e.LOG_FORMAT,
     /** Where `npm run worker` serves its own /metrics (the all-in-one process serves them on PORT). */
     metricsPort: e.METRICS_PORT,
+    /** A prebundled workflow bundle (`npm run build`); unset: bundle the sources at start. */
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
 }
 

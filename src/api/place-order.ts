@@ -47,6 +47,12 @@ async function startOnce(deps: PlaceOrderDeps, input: OrderWorkflowInput) {
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: `Order of service #${input.serviceId} by customer #${input.customerId} (${input.methodType}, ${input.upgradeIds.length} upgrade(s))`,
+      staticDetails: [
+        `**Order** ${input.orderId}`,
+        `**Customer** #${input.customerId}`,
+        `**Service** #${input.serviceId}, upgrades ${input.upgradeIds.length > 0 ? input.upgradeIds.map((id) => `#${id}`).join(', ') : 'none'}`,
+        `**Payment** ${input.methodType}; the total is in the current details once priced`,
+      ].join('\n\n'),
       typedSearchAttributes: [
         { key: OrderIdKey, value: input.orderId },
         { key: CustomerIdKey, value: String(input.customerId) },

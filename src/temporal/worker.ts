@@ -17,6 +17,8 @@ export interface WorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   bundle?: WorkflowBundleWithSourceMap;
+  /** A bundle written by `npm run build`. */
+  bundlePath?: string;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -26,7 +28,9 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.bundle ? { workflowBundle: options.bundle }
+      : options.bundlePath ? { workflowBundle: { codePath: options.bundlePath } }
+        : { workflowsPath: WORKFLOWS_PATH }),
   });
 }
 

@@ -75,10 +75,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
       deadlines: validated.deadlines,
     }],
     staticSummary: `Delivery of ${validated.serviceName} to customer #${input.customerId}, ${price.total} ${draft.currency} in escrow`,
+    staticDetails: [
+      `**Order** ${input.orderId}`,
+      `**Service** #${input.serviceId} ${validated.serviceName}, provider #${validated.providerId}`,
+      `**Customer** #${input.customerId}`,
+      `**Escrow** ${price.total} ${draft.currency} (subtotal ${price.subtotal}, tax ${price.tax})`,
+      `**Deadlines** start within ${validated.deadlines.acceptTimeoutMs / 1000} s, review within ${validated.deadlines.reviewTimeoutMs / 1000} s`,
+    ].join('\n\n'),
     typedSearchAttributes: workflowInfo().typedSearchAttributes,
   });
   // Answer with the delivery once it exists; after the wait the delivery is still created, just later.
-  await condition(() => createdDeliveryId !== undefined, '30 seconds');
+  await condition(() => createdDeliveryId !== undefined, '30 seconds', { summary: 'wait for the delivery to be created' });
   return { orderId: input.orderId, status: 'COMPLETED', total: price.total, currency: draft.currency, deliveryId };
 }
 
@@ -91,7 +98,7 @@ async function recordOrCompensate(draft: OrderDraft): Promise<void> {
       summary(`refund ${draft.price.total} to customer #${draft.customerId} (compensation)`),
       [{ orderId: draft.orderId, customerId: draft.customerId, amount: draft.price.total }],
     );
-    await paymentActivity.markOrderFailed({ draft, failureCode: 'RECORD_FAILED' });
+    await paymentActivity.markOrderFailed.executeWithOptions(summary('mark the order FAILED'), [{ draft, failureCode: 'RECORD_FAILED' }]);
     setStatus('FAILED');
     throw ApplicationFailure.create({ message: 'The order could not be recorded; the payment was refunded', type: 'ORDER_FAILED', nonRetryable: true, cause: err as Error });
   }
