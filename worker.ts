@@ -31,6 +31,7 @@ const connection = await connectWorker(config.temporal, config.temporal.address)
 const worker = await createWorker({
   connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
   deps: { sql, money: config.money, delivery: config.delivery, metrics },
+  ...(config.workflowBundlePath ? { bundlePath: config.workflowBundlePath } : {}),
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
