@@ -22,7 +22,7 @@ export function createLogger(level: Level, name = 'app', format: LogFormat = def
     name,
     level,
     ...(format === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: 2 } } }
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: 2 } } }
       : {}),
   }, format === 'json' ? pino.destination(2) : undefined);
   return wrap(base);

@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps) {
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, seconds);
-    deps.log.info('request', {
+    deps.log.info(`${c.req.method} ${c.req.path} ${c.res.status} ${Math.round(seconds * 1000)} ms`, {
       requestId: c.get('requestId'), ...labels, ms: Math.round(seconds * 1000),
       userId: c.get('user')?.id, workflowId: c.get('workflowId'),
     });
