@@ -1,58 +1,25 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
-import { createService } from '../../src/db/catalog.js';
-import type { Sql } from '../../src/db/client.js';
-import { balanceOf, transfer } from '../../src/db/ledger.js';
-import { createUser } from '../../src/db/users.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { balanceOf } from '../../src/db/ledger.js';
 import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { deliveryStateQuery, deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
-import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowResult } from '../../src/workflows/order-contract.js';
-import { testSql } from '../support/db.js';
-import { installRuntime } from '../../src/temporal/runtime.js';
+import { orderWorkflowId } from '../../src/workflows/order-contract.js';
+import { LONG_DEADLINES, orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
 
-// Activity retries during injected faults are expected here; the SDK would log each at WARN.
-installRuntime({ level: 'ERROR' });
-
-let sql: Sql;
-let client: Client;
-let connection: NativeConnection;
-beforeAll(async () => {
-  sql = testSql();
-  client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-});
-afterAll(async () => {
-  await client.connection.close();
-  await connection.close();
-  await sql.end();
-});
+const ctx = workerContext();
 
 /** A paid order placed through a worker of this test's own, with the given delivery deadlines. */
-async function withDeadlines<T>(deadlines: { acceptTimeoutMs: number; reviewTimeoutMs: number }, run: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `delivery-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ sql, money: { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' }, delivery: deadlines }),
-  });
-  return worker.runUntil(run(taskQueue));
+function withDeadlines<T>(deadlines: typeof LONG_DEADLINES, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  return withWorker({ sql: ctx.sql, connection: ctx.connection, deadlines }, run);
 }
 
 async function placeOrder(taskQueue: string, price: number) {
-  const provider = await createUser(sql, { name: 'p', role: 'provider', currency: 'SAR' });
-  const customer = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
-  const service = await createService(sql, { providerId: provider.id, name: 'Logo', price, status: 'ACTIVE', upgrades: [] });
-  await transfer(sql, { key: `test:${randomUUID()}`, from: { system: 'external' }, to: { userId: customer.id }, amount: 100_000, kind: 'deposit' });
-  const orderId = randomUUID();
-  const result = await client.workflow.execute(ORDER_WORKFLOW_TYPE, {
-    workflowId: orderWorkflowId(orderId), taskQueue,
-    args: [{ orderId, customerId: customer.id, serviceId: service.id, methodType: 'wallet', upgradeIds: [] }],
-  }) as OrderWorkflowResult;
-  return { ...result, customer, provider, delivery: client.workflow.getHandle(deliveryWorkflowId(orderId)) };
+  const { client, sql } = ctx;
+  const { customer, provider, service } = await orderFixtures(sql, price, 100_000);
+  const result = await (await startOrder(client, taskQueue, { customerId: customer.id, serviceId: service.id })).result();
+  return { ...result, customer, provider, delivery: client.workflow.getHandle(deliveryWorkflowId(result.orderId)) };
 }
 
 describe('delivery deadlines', () => {
@@ -62,8 +29,8 @@ describe('delivery deadlines', () => {
       const state = await order.delivery.result();
       expect(state.status).toBe('CANCELLED');
       expect(state.history.at(-1)).toMatchObject({ from: 'NEW', to: 'CANCELLED', actorRole: 'system' });
-      expect(await balanceOf(sql, { userId: order.customer.id })).toBe(100_000);
-      const [row] = await sql`SELECT status FROM orders WHERE id = ${order.orderId}`;
+      expect(await balanceOf(ctx.sql, { userId: order.customer.id })).toBe(100_000);
+      const [row] = await ctx.sql`SELECT status FROM orders WHERE id = ${order.orderId}`;
       expect(row).toEqual({ status: 'REFUNDED' });
     });
   });
@@ -77,7 +44,7 @@ describe('delivery deadlines', () => {
       const state = await order.delivery.result();
       expect(state.status).toBe('COMPLETED');
       expect(state.history.at(-1)).toMatchObject({ from: 'REVIEWING', to: 'COMPLETED', actorRole: 'system' });
-      expect(await balanceOf(sql, { userId: order.provider.id })).toBe(1_150 - 230 - 35);
+      expect(await balanceOf(ctx.sql, { userId: order.provider.id })).toBe(1_150 - 230 - 35);
     });
   });
 });
@@ -104,7 +71,7 @@ describe('operator signals from the temporal CLI', () => {
       expect(state.refusedSignals).toEqual([expect.objectContaining({ action: 'approve', status: 'NEW', reason: 'wrong button' })]);
       expect(state.history.at(-1)).toMatchObject({ from: 'NEW', to: 'IN_PROGRESS', actorRole: 'operator', reason: 'provider asked by phone' });
       expect((await order.delivery.describe()).status.name).toBe('RUNNING');
-      await expect.poll(async () => (await sql`SELECT status FROM service_deliveries WHERE order_id = ${order.orderId}`)[0]?.status).toBe('IN_PROGRESS');
+      await expect.poll(async () => (await ctx.sql`SELECT status FROM service_deliveries WHERE order_id = ${order.orderId}`)[0]?.status).toBe('IN_PROGRESS');
       await order.delivery.terminate('test over');
     });
   });
@@ -121,7 +88,7 @@ describe('replay', () => {
       expect((await cancelled.delivery.result()).status).toBe('CANCELLED');
       expect((await completed.delivery.result()).status).toBe('COMPLETED');
       return Promise.all([cancelled, completed].flatMap((o) => [
-        client.workflow.getHandle(orderWorkflowId(o.orderId)), o.delivery,
+        ctx.client.workflow.getHandle(orderWorkflowId(o.orderId)), o.delivery,
       ]).map(async (h) => ({ workflowId: h.workflowId, history: await h.fetchHistory() })));
     });
 

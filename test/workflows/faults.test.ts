@@ -4,10 +4,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
-import { createService } from '../../src/db/catalog.js';
 import { createSql, type Sql } from '../../src/db/client.js';
 import { ensureSystemWallets, transfer } from '../../src/db/ledger.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -17,46 +15,52 @@ import { startTemporalDevServer } from '../../src/runtime/dev-server.js';
 import { startEmbeddedPostgres } from '../../src/runtime/embedded-postgres.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
-import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowResult } from '../../src/workflows/order-contract.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
-import { slowed } from '../support/faults.js';
 import { testSql } from '../support/db.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
+import { orderFixtures, startOrder, withWorker } from '../support/worker.js';
 
 // Activity retries during injected faults are expected here; the SDK would log each at WARN.
 installRuntime({ level: 'ERROR' });
 
-const money = { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' };
-const delivery = { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 };
 const quiet = () => undefined;
 
 /** Customers with enough money and a service of 1000 (total 1150): the fixtures of a batch of orders. */
 async function fixtures(sql: Sql, customers: number) {
-  const provider = await createUser(sql, { name: 'p', role: 'provider', currency: 'SAR' });
-  const service = await createService(sql, { providerId: provider.id, name: 'Fault test', price: 1_000, status: 'ACTIVE', upgrades: [] });
-  const ids: number[] = [];
-  for (let i = 0; i < customers; i += 1) {
+  const { service, customer } = await orderFixtures(sql, 1_000, 100_000);
+  const customerIds = [customer.id];
+  for (let i = 1; i < customers; i += 1) {
     const c = await createUser(sql, { name: `c${i}`, role: 'customer', currency: 'SAR' });
     await transfer(sql, { key: `test:${randomUUID()}`, from: { system: 'external' }, to: { userId: c.id }, amount: 100_000, kind: 'deposit' });
-    ids.push(c.id);
+    customerIds.push(c.id);
   }
-  return { serviceId: service.id, customerIds: ids };
+  return { serviceId: service.id, customerIds };
 }
 
 function startOrders(client: Client, taskQueue: string, f: { serviceId: number; customerIds: number[] }, count: number) {
-  return Array.from({ length: count }, (_, i) => {
-    const orderId = randomUUID();
-    return client.workflow.start(ORDER_WORKFLOW_TYPE, {
-      workflowId: orderWorkflowId(orderId), taskQueue,
-      args: [{ orderId, customerId: f.customerIds[i % f.customerIds.length]!, serviceId: f.serviceId, methodType: 'wallet', upgradeIds: [] }],
-    });
-  });
+  return Array.from({ length: count }, (_, i) =>
+    startOrder(client, taskQueue, { customerId: f.customerIds[i % f.customerIds.length]!, serviceId: f.serviceId }));
 }
 
 async function paymentsPerOrder(sql: Sql, orderIds: string[]) {
   return sql<{ orderId: string; n: number }[]>`
     SELECT o.id AS "orderId", (SELECT count(*)::int FROM transfers t WHERE t.order_id = o.id AND t.kind = 'order_payment') AS n
     FROM unnest(${orderIds}::uuid[]) AS o(id)`;
+}
+
+/**
+ * Ten orders through a slowed worker; once money has started to move, `restart` takes a component
+ * down and brings it back. Every order must still complete with exactly one payment.
+ */
+async function midRunRestart(sql: Sql, client: Client, taskQueue: string, restart: () => Promise<void>): Promise<string[]> {
+  const handles = await Promise.all(startOrders(client, taskQueue, await fixtures(sql, 5), 10));
+  const orderIds = handles.map((h) => h.workflowId.replace(/^order-/, ''));
+  await until(async () => (await paymentsPerOrder(sql, orderIds)).some((p) => p.n > 0));
+  await restart();
+  const results = await Promise.all(handles.map((h) => h.result()));
+  expect(results.map((r) => r.status)).toEqual(Array(10).fill('COMPLETED'));
+  expect((await paymentsPerOrder(sql, orderIds)).map((p) => p.n)).toEqual(Array(10).fill(1));
+  return orderIds;
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -104,7 +108,7 @@ describe('a worker killed with SIGKILL while 20 orders are in flight', () => {
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     await spawnWorker(taskQueue, 0);
-    const results = await Promise.all(handles.map((h) => h.result() as Promise<OrderWorkflowResult>));
+    const results = await Promise.all(handles.map((h) => h.result()));
 
     expect(results.map((r) => r.status)).toEqual(Array(20).fill('COMPLETED'));
     expect((await paymentsPerOrder(sql, orderIds)).map((p) => p.n)).toEqual(Array(20).fill(1));
@@ -122,28 +126,13 @@ describe('the Temporal server restarted in the middle of a run', () => {
     const sql = testSql();
     const connection = await NativeConnection.connect({ address: server.address });
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-    const taskQueue = `faults-temporal-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: slowed(createActivities({ sql, money, delivery }), 300),
-    });
-    const running = worker.run();
     try {
-      const f = await fixtures(sql, 5);
-      const handles = await Promise.all(startOrders(client, taskQueue, f, 10));
-      const orderIds = handles.map((h) => h.workflowId.replace(/^order-/, ''));
-      await until(async () => (await paymentsPerOrder(sql, orderIds)).some((p) => p.n > 0));
-
-      await server.stop();
-      await new Promise((r) => setTimeout(r, 1_500));
-      server = await startTemporalDevServer(options);
-      const results = await Promise.all(handles.map((h) => h.result() as Promise<OrderWorkflowResult>));
-
-      expect(results.map((r) => r.status)).toEqual(Array(10).fill('COMPLETED'));
-      expect((await paymentsPerOrder(sql, orderIds)).map((p) => p.n)).toEqual(Array(10).fill(1));
+      await withWorker({ sql, connection, slowMs: 300 }, (taskQueue) => midRunRestart(sql, client, taskQueue, async () => {
+        await server.stop();
+        await new Promise((r) => setTimeout(r, 1_500));
+        server = await startTemporalDevServer(options);
+      }));
     } finally {
-      worker.shutdown();
-      await running.catch(() => undefined);
       await client.connection.close();
       await connection.close();
       await server.stop();
@@ -164,25 +153,12 @@ describe('PostgreSQL restarted in the middle of a run', () => {
     await ensureSystemWallets(sql, 'SAR');
     const client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const taskQueue = `faults-pg-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: slowed(createActivities({ sql, money, delivery }), 300),
-    });
-    const running = worker.run();
     try {
-      const f = await fixtures(sql, 5);
-      const handles = await Promise.all(startOrders(client, taskQueue, f, 10));
-      const orderIds = handles.map((h) => h.workflowId.replace(/^order-/, ''));
-      await until(async () => (await paymentsPerOrder(sql, orderIds)).some((p) => p.n > 0));
-
-      await pg.stop();
-      await new Promise((r) => setTimeout(r, 2_000));
-      pg = await startEmbeddedPostgres({ dataDir, port, log: quiet });
-      const results = await Promise.all(handles.map((h) => h.result() as Promise<OrderWorkflowResult>));
-
-      expect(results.map((r) => r.status)).toEqual(Array(10).fill('COMPLETED'));
-      expect((await paymentsPerOrder(sql, orderIds)).map((p) => p.n)).toEqual(Array(10).fill(1));
+      const orderIds = await withWorker({ sql, connection, slowMs: 300 }, (taskQueue) => midRunRestart(sql, client, taskQueue, async () => {
+        await pg.stop();
+        await new Promise((r) => setTimeout(r, 2_000));
+        pg = await startEmbeddedPostgres({ dataDir, port, log: quiet });
+      }));
       const [delivered] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM service_deliveries WHERE order_id = ANY(${orderIds}::uuid[])`;
       expect(delivered!.n).toBe(10);
       expect((await reconcile(sql)).ok).toBe(true);
@@ -190,8 +166,6 @@ describe('PostgreSQL restarted in the middle of a run', () => {
       // The delivery workflows of this database would outlive it: end them with the test.
       await Promise.all((await sql<{ orderId: string }[]>`SELECT order_id AS "orderId" FROM service_deliveries`.catch(() => []))
         .map((d) => client.workflow.getHandle(`delivery-${d.orderId}`).terminate('test over').catch(() => undefined)));
-      worker.shutdown();
-      await running.catch(() => undefined);
       await client.connection.close();
       await connection.close();
       await sql.end();
@@ -200,3 +174,4 @@ describe('PostgreSQL restarted in the middle of a run', () => {
     }
   }, 180_000);
 });
+

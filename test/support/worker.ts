@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { createActivities, type Activities } from '../../src/activities/index.js';
+import { createService } from '../../src/db/catalog.js';
+import type { Sql } from '../../src/db/client.js';
+import { transfer } from '../../src/db/ledger.js';
+import { createUser } from '../../src/db/users.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
+import { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../src/workflows/order-contract.js';
+import type { orderWorkflow } from '../../src/workflows/order-workflow.js';
+import { testSql } from './db.js';
+import { slowed } from './faults.js';
+
+export const MONEY = { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' };
+export const LONG_DEADLINES = { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 };
+
+export interface WorkerContext { sql: Sql; client: Client; connection: NativeConnection }
+
+/**
+ * For test files that run workers of their own (with replaced or slowed activities, or other
+ * deadlines) against the run's dev server and database: connections opened once per file.
+ */
+export function workerContext(): WorkerContext {
+  // Activity failures are what these tests inject; the SDK would log each retry at WARN.
+  installRuntime({ level: 'ERROR' });
+  const ctx = {} as WorkerContext;
+  beforeAll(async () => {
+    ctx.sql = testSql();
+    ctx.client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+    ctx.connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  });
+  afterAll(async () => {
+    await ctx.client.connection.close();
+    await ctx.connection.close();
+    await ctx.sql.end();
+  });
+  return ctx;
+}
+
+export interface WorkerOptions {
+  sql: Sql;
+  connection: NativeConnection;
+  replace?: Partial<Activities>;
+  deadlines?: typeof LONG_DEADLINES;
+  slowMs?: number;
+}
+
+/** Runs `work` with a worker of the real activities (some replaced) on a task queue of its own. */
+export async function withWorker<T>(options: WorkerOptions, work: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `test-${randomUUID()}`;
+  const real = createActivities({ sql: options.sql, money: MONEY, delivery: options.deadlines ?? LONG_DEADLINES });
+  const activities = { ...real, ...options.replace };
+  const worker = await Worker.create({
+    connection: options.connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: options.slowMs ? slowed(activities, options.slowMs) : activities,
+  });
+  return worker.runUntil(work(taskQueue));
+}
+
+/** A provider, a service at `price` and a customer holding `balance`, written straight to the database. */
+export async function orderFixtures(sql: Sql, price: number, balance: number) {
+  const provider = await createUser(sql, { name: 'p', role: 'provider', currency: 'SAR' });
+  const customer = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
+  const service = await createService(sql, { providerId: provider.id, name: 'Logo', price, status: 'ACTIVE', upgrades: [] });
+  await transfer(sql, { key: `test:${randomUUID()}`, from: { system: 'external' }, to: { userId: customer.id }, amount: balance, kind: 'deposit' });
+  return { provider, customer, service };
+}
+
+/** Starts an OrderWorkflow directly (no API), as the API would. */
+export function startOrder(client: Client, taskQueue: string, input: { customerId: number; serviceId: number }, orderId: string = randomUUID()) {
+  return client.workflow.start<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, {
+    workflowId: orderWorkflowId(orderId), taskQueue,
+    args: [{ orderId, ...input, methodType: 'wallet', upgradeIds: [] }],
+  });
+}
