@@ -25,6 +25,8 @@ const metrics = createMetrics();
 const metricsServer = createServer((_req, res) => {
   void metricsText(metrics, sdkMetricsUrl()).then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
 }).listen(config.metricsPort);
+// Metrics are an aid, not the job: a port already taken (a second worker on the host) is a warning.
+metricsServer.on('error', (err) => log.warn(`worker metrics not served on :${config.metricsPort}`, { err: String(err) }));
 
 const sql = createSql(config.database.url, { max: config.database.poolSize });
 const connection = await connectWorker(config.temporal, config.temporal.address);

@@ -43,11 +43,16 @@ const schema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalText,
 });
 
+const configSchema = schema.refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
+  error: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither',
+  path: ['TEMPORAL_TLS_CERT_PATH'],
+});
+
 export type Config = ReturnType<typeof loadConfig>;
 
 /** The one reader of the environment: validates every setting and fails fast with all problems listed. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = schema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Invalid configuration:\n${problems}`);

@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'Not Found.'), 404));
   app.onError((err, c) => {
     const known = toDomainError(err);
+    if (known?.code === 'UNAVAILABLE') deps.log.warn('a dependency is unavailable', { requestId: c.get('requestId'), err: String(err) });
     if (known) return errorResponse(c, known);
     deps.log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, err: String((err as Error).stack ?? err) });
     // The client sees only the request id, which finds this line in the logs.

@@ -52,10 +52,22 @@ function fromHttpException(err: HTTPException): DomainError {
   }
 }
 
-/** True for errors that mean a dependency is away (connection refused, timeouts), not a bug. */
+// Network errors, postgres.js connection errors, and PostgreSQL's "shutting down / starting up /
+// too many connections": the database is away, not wrong.
+const DATABASE_AWAY = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|CONNECT_TIMEOUT|57P01|57P02|57P03|53300)$/;
+// gRPC statuses of a Temporal call that mean "try again later": UNAVAILABLE, DEADLINE_EXCEEDED.
+const GRPC_AWAY = new Set([14, 4]);
+
+/**
+ * True for errors that mean a dependency is away, not a bug: only these become 503 with
+ * Retry-After. A Temporal error such as INVALID_ARGUMENT (an unregistered search attribute, a
+ * wrong namespace) is a fault to log and fix, so it stays a 500.
+ */
 export function isUnavailable(err: unknown): boolean {
-  const text = `${(err as { code?: string })?.code ?? ''} ${(err as Error)?.message ?? ''} ${(err as Error)?.name ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|CONNECT_TIMEOUT|ServiceError|Unavailable|DeadlineExceeded|57P01|57P03|53300/i.test(text);
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof e?.code === 'string' && DATABASE_AWAY.test(e.code)) return true;
+  const grpc = typeof e?.code === 'number' ? e.code : e?.cause?.code;
+  return typeof grpc === 'number' && GRPC_AWAY.has(grpc);
 }
 
 export function toDomainError(err: unknown): DomainError | undefined {

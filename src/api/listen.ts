@@ -10,10 +10,21 @@ export function listen(fetch: (req: Request) => Response | Promise<Response>, po
   });
 }
 
-export function closeServer(server: ServerType): Promise<void> {
+/** How long requests already in flight (an order waiting for its payment) may take to finish. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Stops accepting connections, closes idle keep-alive ones at once, and lets requests in flight
+ * answer for up to SHUTDOWN_GRACE_MS before cutting what is left.
+ */
+export function closeServer(server: ServerType, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+  const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Keep-alive sockets would hold close() open; in-flight requests had their chance already.
-    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    const cutoff = setTimeout(() => http.closeAllConnections?.(), graceMs);
+    server.close(() => {
+      clearTimeout(cutoff);
+      resolve();
+    });
+    http.closeIdleConnections?.();
   });
 }

@@ -27,7 +27,7 @@ export async function placeOrder(
   const input: OrderWorkflowInput = { orderId, customerId, ...request };
   const handle = await startOnce(deps, input);
   try {
-    await handle.result();
+    await withinLimit(handle.result(), ORDER_ANSWER_LIMIT_MS);
   } catch (err) {
     throw refusalOf(err) ?? err;
   }
@@ -63,6 +63,25 @@ async function startOnce(deps: PlaceOrderDeps, input: OrderWorkflowInput) {
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return deps.temporal.workflow.getHandle(workflowId);
     throw err;
+  }
+}
+
+/**
+ * How long a request waits for its order's outcome. Past it (no worker running, a long outage) the
+ * client gets 503 with Retry-After; the workflow goes on, and a retry with the same Idempotency-Key
+ * joins it and answers with its outcome.
+ */
+export const ORDER_ANSWER_LIMIT_MS = 30_000;
+
+async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DomainError('UNAVAILABLE', 'The order is still being processed; retry with the same Idempotency-Key.')), ms);
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

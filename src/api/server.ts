@@ -24,6 +24,7 @@ const sql = createSql(config.database.url, { max: config.database.poolSize });
 await migrate(sql);
 await ensureSystemWallets(sql, config.money.currency);
 if (config.adminToken) await ensureBootstrapAdmin(sql, config.adminToken, config.money.currency);
+else log.warn('ADMIN_TOKEN is unset: this API bootstraps no admin (existing admins\' tokens still work)');
 const temporal = await connectClient(config.temporal, config.temporal.address);
 const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log, metrics: createMetrics() });
 const server = await listen(app.fetch, config.port);

@@ -18,6 +18,11 @@ describe('loadConfig', () => {
     expect(config.delivery).toEqual({ acceptTimeoutMs: 4_000, reviewTimeoutMs: 250 });
   });
 
+  it('refuses half a TLS client certificate rather than connecting in plain text', () => {
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/etc/tls/client.pem' })).toThrow(/set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH/);
+    expect(loadConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem' }).temporal.tls).toEqual({ certPath: '/c.pem', keyPath: '/k.pem' });
+  });
+
   it('lists every invalid setting at once', () => {
     expect(() => loadConfig({ PORT: 'abc', TAX_RATE_BP: '-1', DELIVERY_ACCEPT_TIMEOUT: 'soon' }))
       .toThrow(/PORT[\s\S]*TAX_RATE_BP[\s\S]*DELIVERY_ACCEPT_TIMEOUT/);
