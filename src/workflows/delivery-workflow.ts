@@ -1,6 +1,6 @@
 import {
   allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, getExternalWorkflowHandle, log,
-  proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { DELIVERY_ACTIONS, isFinal, transition, type Actor, type DeliveryAction } from '../domain/delivery.js';
@@ -15,7 +15,7 @@ import { DeliveryStatusKey, OrderStatusKey } from './search-attributes.js';
 
 // Each write is one idempotent database transaction (event key, transfer keys): retried until the
 // database answers, so a payout or refund, once decided, always lands exactly once.
-const recordActivity = proxyActivities<Activities>({
+const recordActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });

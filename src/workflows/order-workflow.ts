@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, ApplicationFailure, ParentClosePolicy, condition, proxyActivities, setCurrentDetails,
+  ActivityFailure, ApplicationFailure, ParentClosePolicy, condition, proxyLocalActivities, setCurrentDetails,
   setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -13,19 +13,19 @@ import { deliveryCreatedSignal, type OrderWorkflowInput, type OrderWorkflowResul
 import { OrderStatusKey, OrderTotalKey, ProviderIdKey } from './search-attributes.js';
 
 // Reads of the catalog: quick, harmless to repeat, retried until the database answers.
-const catalogActivity = proxyActivities<Activities>({
+const catalogActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 // Money moves are idempotent by business key, so unlimited retries can never pay twice, and a
 // payment is never abandoned half-way because the database was briefly away.
-const paymentActivity = proxyActivities<Activities>({
+const paymentActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 // Recording the paid order gets a bounded number of tries: if it cannot be written within about
 // two minutes, the customer's money goes back (compensation) rather than waiting in escrow forever.
-const recordActivity = proxyActivities<Activities>({
+const recordActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds', maximumAttempts: 8 },
 });
