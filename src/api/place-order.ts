@@ -31,10 +31,25 @@ export async function placeOrder(
   } catch (err) {
     throw refusalOf(err) ?? err;
   }
-  const order = await findOrder(deps.sql, orderId);
-  if (!order) throw new Error(`order ${orderId} completed but is not recorded`);
-  return order;
+  return recordedOrder(deps.sql, orderId);
 }
+
+/**
+ * The paid order as recorded, with its delivery: the child workflow creates the delivery row in its
+ * first step, right after the order workflow ends, so a short wait here (database reads, no
+ * Temporal round trip) lets the answer include a delivery that GET /deliveries/:id will find.
+ */
+async function recordedOrder(sql: Sql, orderId: string): Promise<Order> {
+  const deadline = Date.now() + DELIVERY_WAIT_MS;
+  for (;;) {
+    const order = await findOrder(sql, orderId);
+    if (!order) throw new Error(`order ${orderId} completed but is not recorded`);
+    if (order.delivery || order.status !== 'COMPLETED' || Date.now() > deadline) return order;
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+}
+
+const DELIVERY_WAIT_MS = 10_000;
 
 async function startOnce(deps: PlaceOrderDeps, input: OrderWorkflowInput) {
   const workflowId = orderWorkflowId(input.orderId);

@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, getExternalWorkflowHandle, log,
+  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, getExternalWorkflowHandle, log, patched,
   proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -20,6 +20,7 @@ const recordActivity = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
+const NO_DELIVERY_WAIT = 'order-answers-without-waiting-for-the-delivery';
 const SYSTEM: Actor = { role: 'system', id: null };
 const OPERATOR: Actor = { role: 'operator', id: null };
 
@@ -89,7 +90,8 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   );
   created = true;
   showStatus();
-  await tellParent(input.deliveryId);
+  // Deliveries started before the order stopped waiting still tell it (and replay so).
+  if (!patched(NO_DELIVERY_WAIT)) await tellParent(input.deliveryId);
 
   while (!isFinal(state.status)) {
     const seen = moves;
