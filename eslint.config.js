@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'bench/results.json', 'test/artifacts/**'] },
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'bench/results.json', 'test/artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname } },
