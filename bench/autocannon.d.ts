@@ -18,9 +18,13 @@ declare module 'autocannon' {
     connections?: number;
     /** Seconds. */
     timeout?: number;
+    /** Milliseconds between its internal samples; it notices the end of a run only at one. */
+    sampleInt?: number;
     requests?: AutocannonRequest[];
   }
 
-  function autocannon(options: AutocannonOptions, done: (err: Error | null, result: unknown) => void): EventEmitter;
+  interface Instance extends EventEmitter { stop(): void }
+
+  function autocannon(options: AutocannonOptions, done: (err: Error | null, result: unknown) => void): Instance;
   export default autocannon;
 }

@@ -72,8 +72,7 @@ function stepsOf(events: Event[], untilType?: string): Map<string, { ms: number;
 
 /**
  * Reads the histories of `workflowIds` and averages their steps. `untilType` cuts each history at
- * the first event of that type (a delivery workflow runs on for days; what matters to an order is
- * the part up to the signal that tells the order its delivery exists).
+ * the first event of that type (a workflow that runs on for days may have a prefix that matters).
  */
 export async function breakdown(connection: Connection, namespace: string, workflowIds: string[], untilType?: string): Promise<Breakdown> {
   const client = new Client({ connection, namespace });

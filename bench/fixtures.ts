@@ -55,7 +55,7 @@ export async function createFixtures(baseUrl: string, adminToken: string, opts: 
   const customers = await inBatches([...Array(opts.customers).keys()], 8, (_, i) => newUser('customer', i));
 
   const maxOrderTotal = Math.ceil((Math.max(...services.map((s) => s.price)) + UPGRADES.reduce((a, u) => a + u.price, 0)) * 1.15) + 1;
-  const ordersEver = 2 * (2 * opts.warmup + opts.orders + opts.rate * opts.rateSeconds);
+  const ordersEver = 2 * (opts.sequential + opts.warmup + opts.orders + opts.rate * opts.rateSeconds);
   const perCustomer = 2 * maxOrderTotal * (Math.ceil(ordersEver / opts.customers) + 1);
   await inBatches(customers, 8, (c) => admin('POST', `/admin/wallets/${c.id}/deposit`, { amount: perCustomer }, { 'idempotency-key': `bench-${c.id}` }));
 

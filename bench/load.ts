@@ -17,23 +17,43 @@ export interface LoadSpec {
   rate: number;
   expectStatus: number;
   timeoutMs: number;
-  /** Keep `data.id` of every expected answer (the order ids, to check they were recorded). */
+  /** Keep `data.id` of every expected answer (order ids, delivery ids). */
   collectIds: boolean;
+  /** Open loop only: a request due while this many are still unanswered is not sent but counted
+   *  as `dropped` (an error). Without it an overloaded system would pile up minutes of backlog that
+   *  spill into the next phases; with it the backlog stays below a few seconds of work. */
+  maxOutstanding: number;
+  /** Closed loop only: stop sending after this long even if requests are left (a slow system must
+   *  not push the run past its time limit); requests still in flight then are `abandoned`. */
+  maxDurationMs: number;
 }
 
 export interface LoadOutput {
+  requested: number;
   startedAt: number;
   durationMs: number;
   latenciesMs: number[];
   statuses: Record<string, number>;
   /** Socket errors and timeouts: requests that got no answer at all. */
   failures: number;
+  sent: number;
+  /** Open loop: due but not sent, because `maxOutstanding` requests were still unanswered. */
+  dropped: number;
+  /** Sent but neither answered nor failed when the time limit stopped the generator. */
+  abandoned: number;
+  /** True when the time limit stopped the phase before every request was sent. */
+  truncated: boolean;
   ids: string[];
   sampleErrors: string[];
 }
 
 export interface PhaseStats {
+  requested: number;
+  /** Requests offered (sent or dropped); fewer than asked for when the phase hit its time limit. */
   count: number;
+  truncated: boolean;
+  abandoned: number;
+  dropped: number;
   ok: number;
   errors: number;
   duration_s: number;
@@ -69,16 +89,21 @@ export function percentile(sorted: number[], p: number): number {
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Latencies are of every answered request, successful or not; errors are everything but `expect`. */
+/** Latencies are of every answered request, successful or not; errors are everything but `expect`,
+ *  including requests that got no answer and (open loop) requests dropped unsent. */
 export function summarize(out: LoadOutput, expect: number): PhaseStats {
   const sorted = [...out.latenciesMs].sort((a, b) => a - b);
   const ok = out.statuses[String(expect)] ?? 0;
   const answered = Object.values(out.statuses).reduce((a, b) => a + b, 0);
   const seconds = out.durationMs / 1000;
   return {
-    count: answered + out.failures,
+    requested: out.requested,
+    count: out.sent + out.dropped,
+    truncated: out.truncated,
+    abandoned: out.abandoned,
+    dropped: out.dropped,
     ok,
-    errors: answered - ok + out.failures,
+    errors: answered - ok + out.failures + out.dropped,
     duration_s: round(seconds, 2),
     throughput_per_s: round(ok / seconds),
     p50_ms: round(percentile(sorted, 50)),

@@ -18,7 +18,12 @@ import autocannon from 'autocannon';
 import type { LoadOutput, LoadRequest, LoadSpec } from './load.js';
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
-const out: LoadOutput = { startedAt: Date.now(), durationMs: 0, latenciesMs: [], statuses: {}, failures: 0, ids: [], sampleErrors: [] };
+const out: LoadOutput = {
+  requested: spec.requests.length, startedAt: Date.now(), durationMs: 0, latenciesMs: [], statuses: {}, failures: 0, sent: 0, dropped: 0, abandoned: 0, truncated: false, ids: [], sampleErrors: [],
+};
+const started = performance.now();
+/** When the last answer (or failure) came: autocannon notices the end only at its next sampling tick. */
+let lastEventAt = started;
 
 const headersOf = (r: LoadRequest): Record<string, string> => ({
   authorization: `Bearer ${r.token}`,
@@ -26,6 +31,7 @@ const headersOf = (r: LoadRequest): Record<string, string> => ({
 });
 
 function record(status: number, body: string, ms: number): void {
+  lastEventAt = performance.now();
   out.latenciesMs.push(Math.round(ms * 100) / 100);
   out.statuses[status] = (out.statuses[status] ?? 0) + 1;
   if (status === spec.expectStatus) {
@@ -37,7 +43,6 @@ function record(status: number, body: string, ms: number): void {
 
 function closedLoop(): Promise<void> {
   const list = spec.requests;
-  let next = 0;
   // autocannon hands over the body (onResponse) and then the response time ('response' event)
   // synchronously one after the other for the same answer, so one slot pairs them.
   let lastBody = '';
@@ -47,19 +52,33 @@ function closedLoop(): Promise<void> {
       amount: list.length,
       connections: Math.min(spec.concurrency, list.length),
       timeout: Math.ceil(spec.timeoutMs / 1000),
+      sampleInt: 100,
       requests: [{
         setupRequest: (req) => {
-          const r = list[next++ % list.length]!;
+          const r = list[out.sent++ % list.length]!;
           return { ...req, method: r.method, path: r.path, headers: headersOf(r), ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) };
         },
         onResponse: (_status, body) => { lastBody = body; },
       }],
-    }, (err) => (err ? reject(err) : resolve()));
+    }, (err) => {
+      clearTimeout(limit);
+      if (err) return reject(err);
+      const answered = out.latenciesMs.length + out.failures;
+      out.abandoned = Math.max(0, out.sent - answered);
+      resolve();
+    });
+    const limit = setTimeout(() => {
+      out.truncated = out.sent < list.length;
+      instance.stop();
+    }, spec.maxDurationMs);
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
       record(status, lastBody, ms);
       lastBody = '';
     });
-    instance.on('reqError', () => { out.failures += 1; });
+    instance.on('reqError', () => {
+      out.failures += 1;
+      lastEventAt = performance.now();
+    });
   });
 }
 
@@ -68,7 +87,20 @@ function openLoop(): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4096 });
   const interval = 1000 / spec.rate;
   const t0 = performance.now() + 20;
+  let outstanding = 0;
   const one = (r: LoadRequest, due: number) => new Promise<void>((resolve) => {
+    if (outstanding >= spec.maxOutstanding) {
+      out.dropped += 1;
+      return resolve();
+    }
+    outstanding += 1;
+    let finished = false;
+    const done = () => {
+      if (finished) return;
+      finished = true;
+      outstanding -= 1;
+      resolve();
+    };
     const payload = r.body === undefined ? undefined : JSON.stringify(r.body);
     const req = http.request({
       host: base.hostname, port: base.port, path: r.path, method: r.method, agent, timeout: spec.timeoutMs,
@@ -76,10 +108,16 @@ function openLoop(): Promise<void> {
     }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => { record(res.statusCode ?? 0, body, performance.now() - due); resolve(); });
+      res.on('end', () => { record(res.statusCode ?? 0, body, performance.now() - due); done(); });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => { out.failures += 1; resolve(); });
+    req.on('error', () => {
+      if (finished) return; // a socket error after the whole answer arrived changes nothing
+      out.failures += 1;
+      lastEventAt = performance.now();
+      done();
+    });
+    out.sent += 1;
     req.end(payload);
   });
   return Promise.all(spec.requests.map((r, i) => {
@@ -90,8 +128,6 @@ function openLoop(): Promise<void> {
   })).then(() => agent.destroy());
 }
 
-const started = performance.now();
-out.startedAt = Date.now();
 await (spec.mode === 'closed' ? closedLoop() : openLoop());
-out.durationMs = performance.now() - started;
+out.durationMs = lastEventAt - started;
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -4,12 +4,21 @@ export interface BenchOptions {
   concurrency: number;
   rate: number;
   rateSeconds: number;
+  /** Open loop: how many unanswered requests it lets pile up before it drops (and counts) the next. */
+  maxOutstanding: number;
+  /** Orders placed one at a time first: the latency of an order on an idle system. */
+  sequential: number;
   warmup: number;
   customers: number;
   providers: number;
   servicesPerProvider: number;
   /** Per-request timeout of the load generators; a request that takes longer counts as an error. */
   requestTimeoutMs: number;
+  /** Time limit of each closed-loop phase (orders at saturation, the delivery passes together,
+   *  the baseline): a slow system does fewer requests rather than overrun the 10-minute budget. */
+  phaseMaxMs: number;
+  /** How long a check waits for in-flight order workflows to finish before it reconciles. */
+  quiesceMaxMs: number;
   /** How many order workflow histories to read for the time breakdown. */
   histories: number;
   /** Hard limit for the whole run: past it everything is stopped and the run fails. */
@@ -30,11 +39,15 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     concurrency: int(env, 'BENCH_CONCURRENCY', 64),
     rate: int(env, 'BENCH_RATE', 50),
     rateSeconds: int(env, 'BENCH_RATE_SECONDS', 20),
+    maxOutstanding: int(env, 'BENCH_RATE_MAX_OUTSTANDING', 128),
+    sequential: int(env, 'BENCH_SEQUENTIAL', 30),
     warmup: int(env, 'BENCH_WARMUP', 100, 0),
     customers: int(env, 'BENCH_CUSTOMERS', 100),
     providers: int(env, 'BENCH_PROVIDERS', 8),
     servicesPerProvider: int(env, 'BENCH_SERVICES_PER_PROVIDER', 2),
     requestTimeoutMs: int(env, 'BENCH_REQUEST_TIMEOUT_MS', 60_000),
+    phaseMaxMs: int(env, 'BENCH_PHASE_MAX_S', 120) * 1000,
+    quiesceMaxMs: int(env, 'BENCH_QUIESCE_MAX_S', 60) * 1000,
     histories: int(env, 'BENCH_HISTORIES', 20, 0),
     deadlineMs: int(env, 'BENCH_DEADLINE_S', 15 * 60) * 1000,
   };

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { createSql, type Sql } from '../src/db/client.js';
 import { breakdown, sample } from './breakdown.js';
@@ -14,6 +15,7 @@ import { readOptions } from './options.js';
 import { check, deliveryPhase, orderPhase, type Check, type Ctx } from './phases.js';
 import { markdown, ratios, targets, writeResults, type Results } from './report.js';
 import { RssSampler } from './rss.js';
+import { between, scrape, type MetricRow } from './server-metrics.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
 
 const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} [bench] ${m}\n`);
@@ -29,13 +31,17 @@ let system: BenchSystem | undefined;
 let sql: Sql | undefined;
 const sampler = new RssSampler(() => system?.pids ?? {});
 const cpu = new CpuMeter(() => system?.pids ?? {});
-/** Runs one phase and records the CPU each process spent on it. */
+const serverMetrics: Record<string, MetricRow[]> = {};
+/** Runs one phase and records the CPU each process spent on it and the dev server's own timings. */
 async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const before = await scrape(system?.temporalMetricsUrl);
   cpu.start(name);
   try {
     return await run();
   } finally {
     cpu.stop(name);
+    const rows = between(before, await scrape(system?.temporalMetricsUrl));
+    if (rows.length > 0) serverMetrics[name] = rows;
   }
 }
 const workDir = await mkdtemp(join(os.tmpdir(), 'marketplace-bench-run-'));
@@ -64,13 +70,18 @@ try {
   log(`system up: API ${system.apiUrl}, Temporal ${system.temporalAddress}, logs in ${system.logDir}`);
   const fixtures = await createFixtures(system.apiUrl, system.adminToken, opts);
   log(`fixtures: ${fixtures.customers.length} customers, ${fixtures.providers.length} providers, ${fixtures.services.length} services`);
-  const ctx: Ctx = { apiUrl: system.apiUrl, adminToken: system.adminToken, sql, fixtures, opts, workDir, log, placed: [], offset: 0 };
+  const ctx: Ctx = {
+    apiUrl: system.apiUrl, adminToken: system.adminToken, sql, temporal: new Client({ connection: system.temporal, namespace: system.namespace }),
+    taskQueue: system.taskQueue, fixtures, opts, workDir, log, placed: [], unanswered: 0, offset: 0,
+  };
   const checks: Check[] = [];
   const warmupConcurrency = Math.min(16, opts.concurrency);
 
-  // The product. A short warm-up first, so JIT compilation and first connections are not measured.
-  if (opts.warmup > 0) await orderPhase(ctx, system.apiUrl, 'warmup', 'closed', opts.warmup, warmupConcurrency);
+  // The product. Orders one at a time first (the latency floor), then a short warm-up at some
+  // concurrency, so JIT compilation and first connections are not in the measured phases.
   const apiUrl = system.apiUrl;
+  const sequential = await phase('orders_one_at_a_time', () => orderPhase(ctx, apiUrl, 'one-at-a-time', 'closed', opts.sequential, 1));
+  if (opts.warmup > 0) await orderPhase(ctx, apiUrl, 'warmup', 'closed', opts.warmup, warmupConcurrency);
   const saturated = await phase('orders', () => orderPhase(ctx, apiUrl, 'orders', 'closed', opts.orders, opts.concurrency));
   checks.push(await check(ctx, 'orders at saturation'));
   const atRate = await phase('orders_at_rate', () => orderPhase(ctx, apiUrl, 'orders-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency));
@@ -81,14 +92,16 @@ try {
   log('reading workflow histories');
   const { temporal, namespace } = system;
   const histories = {
-    'an order at the fixed rate': await breakdown(temporal, namespace, sample(atRate.ids, opts.histories).map((id) => `order-${id}`)),
-    'its delivery workflow, until it tells the order': await breakdown(temporal, namespace,
-      sample(atRate.ids, opts.histories).map((id) => `delivery-${id}`), 'SignalExternalWorkflowExecutionInitiated'),
+    'an order on an idle system (one at a time)': await breakdown(temporal, namespace, sample(sequential.ids, opts.histories).map((id) => `order-${id}`)),
+    // These deliveries are never moved, so their whole history is the creation of the delivery.
+    'the delivery workflow it starts (creating the delivery)': await breakdown(temporal, namespace,
+      sample(sequential.ids, opts.histories).map((id) => `delivery-${id}`)),
     'an order at saturation': await breakdown(temporal, namespace, sample(saturated.ids, opts.histories).map((id) => `order-${id}`)),
   };
 
   // The baseline, against the same database, while the product's processes sit idle.
   const baselineUrl = await system.startBaseline();
+  const baselineSequential = await phase('baseline_one_at_a_time', () => orderPhase(ctx, baselineUrl, 'baseline-one-at-a-time', 'closed', opts.sequential, 1));
   if (opts.warmup > 0) await orderPhase(ctx, baselineUrl, 'baseline-warmup', 'closed', opts.warmup, warmupConcurrency);
   const baseline = await phase('baseline', () => orderPhase(ctx, baselineUrl, 'baseline', 'closed', opts.orders, opts.concurrency));
   checks.push(await check(ctx, 'baseline at saturation'));
@@ -97,6 +110,8 @@ try {
 
   sampler.sample();
   const phases = {
+    orders_one_at_a_time: sequential.stats,
+    baseline_one_at_a_time: baselineSequential.stats,
     orders: { ...saturated.stats, concurrency: opts.concurrency },
     orders_at_rate: { ...atRate.stats, rate_per_s: opts.rate, seconds: opts.rateSeconds },
     deliveries,
@@ -111,7 +126,8 @@ try {
       topology: 'API and worker as separate processes',
       database: config.database.url ? 'external' : 'embedded PostgreSQL', temporal: config.temporal.address ? 'external' : 'dev server',
       db_pool_per_process: config.database.poolSize, customers: opts.customers, providers: opts.providers,
-      services: fixtures.services.length, warmup_orders: opts.warmup,
+      services: fixtures.services.length, warmup_orders: opts.warmup, phase_time_limit_s: opts.phaseMaxMs / 1000,
+      open_loop_max_waiting: opts.maxOutstanding,
     },
     ...phases,
     ratio: ratios(phases),
@@ -121,11 +137,13 @@ try {
     peak_rss_mb: sampler.peaksMb(['api', 'worker', 'temporal', 'postgres', 'baseline']),
     breakdown: histories,
     cpu_s: cpu.phases,
+    temporal_server: serverMetrics,
+    temporal_server_warnings: system.temporalWarnings,
     targets: targets(phases),
   };
   await writeResults(results);
   process.stdout.write(`\n${markdown(results)}\n\nWritten: bench/results.json, bench/RESULTS.md\n`);
-  const errors = [saturated, atRate, baseline, baselineAtRate].reduce((a, p) => a + p.stats.errors, deliveries.errors);
+  const errors = [sequential, saturated, atRate, baselineSequential, baseline, baselineAtRate].reduce((a, p) => a + p.stats.errors, deliveries.errors);
   ok = results.reconciliation_ok && results.accounted && errors === 0;
   if (!ok) log(`FAILED: ${errors} errors, reconciliation ${results.reconciliation_ok ? 'ok' : 'failed'}, accounted ${results.accounted}`);
 } catch (err) {

@@ -22,6 +22,11 @@ export interface BenchSystem {
   adminToken: string;
   /** The bench's own connection to Temporal, for reading workflow histories. */
   temporal: Connection;
+  /** The dev server's Prometheus endpoint (none for an external cluster). */
+  temporalMetricsUrl: string | undefined;
+  /** The dev server's warnings and errors, counted by message rather than printed: under load it
+   *  logs one "Slow gRPC call" per slow request, which would drown the bench's own output. */
+  temporalWarnings: Record<string, number>;
   /** Where each role writes its output; kept when the run fails. */
   logDir: string;
   /** The pid of each role we started (none for an external PostgreSQL or Temporal). */
@@ -64,11 +69,21 @@ export async function startBenchSystem(config: Config, log: (m: string) => void)
     }
 
     let temporalAddress = config.temporal.address;
+    let temporalMetricsUrl: string | undefined;
+    const temporalWarnings: Record<string, number> = {};
     if (!temporalAddress) {
       const cli = await ensureTemporalCli({ cliPath: config.temporal.cliPath, log });
       const port = await freePort();
       const server = await startTemporalDevServer({
-        cli, dataDir, port, uiPort: await freePort(), namespace, searchAttributes: SEARCH_ATTRIBUTES, log,
+        cli, dataDir, port, uiPort: await freePort(), namespace, searchAttributes: SEARCH_ATTRIBUTES,
+        // The server prints its (random) metrics port at start: keep it to read its metrics later.
+        log: (m) => {
+          temporalMetricsUrl ??= /Metrics:\s+(http\S+)/.exec(m)?.[1];
+          const warning = / level=(WARN|ERROR) msg="([^"]+)"/.exec(m);
+          if (!warning) return log(m);
+          const key = `${warning[1]} ${warning[2]}`;
+          temporalWarnings[key] = (temporalWarnings[key] ?? 0) + 1;
+        },
       });
       stoppers.push({ name: 'Temporal', stop: server.stop });
       temporalAddress = server.address;
@@ -103,7 +118,7 @@ export async function startBenchSystem(config: Config, log: (m: string) => void)
       await waitFor('the baseline API', () => httpOk(`${url}/health`), baseline);
       return url;
     };
-    return { apiUrl, databaseUrl, temporalAddress, namespace, taskQueue, adminToken, temporal, logDir, pids, startBaseline, stop };
+    return { apiUrl, databaseUrl, temporalAddress, namespace, taskQueue, adminToken, temporal, temporalMetricsUrl, temporalWarnings, logDir, pids, startBaseline, stop };
   } catch (err) {
     await stop();
     throw err;
