@@ -57,8 +57,10 @@ export async function transferIn(tx: Tx, request: TransferRequest): Promise<Tran
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
     throw new RangeError(`transfer amount must be a positive integer, got ${request.amount}`);
   }
-  const [fromId, toId] = [await walletId(tx, request.from), await walletId(tx, request.to)];
-  const locked = await lockWalletIds(tx, [fromId, toId]);
+  const locked = await lockWalletRefs(tx, [request.from, request.to]);
+  const fromId = locked.find((w) => matches(w, request.from))?.id;
+  const toId = locked.find((w) => matches(w, request.to))?.id;
+  if (fromId === undefined || toId === undefined) throw new Error(`wallet not found for transfer ${request.key}`);
 
   const [existing] = await tx<Transfer[]>`${selectTransfers(tx)} WHERE idempotency_key = ${request.key}`;
   if (existing) {
@@ -87,14 +89,22 @@ export async function transferIn(tx: Tx, request: TransferRequest): Promise<Tran
  * Locks wallets in id order. A transaction that makes several transfers (a payout) locks all of
  * its wallets first through lockWallets, so every transaction takes its locks in the same order.
  */
-async function lockWalletIds(tx: Tx, ids: number[]) {
-  return tx<{ id: number; balance: number; systemName: string | null }[]>`
-    SELECT id, balance, system_name AS "systemName" FROM wallets
-    WHERE id IN ${tx(ids)} ORDER BY id FOR UPDATE`;
+interface LockedWallet { id: number; balance: number; userId: number | null; systemName: string | null }
+
+/** One round trip: finds the wallets by owner and locks them, in id order. */
+async function lockWalletRefs(tx: Tx, refs: WalletRef[]): Promise<LockedWallet[]> {
+  const userIds = refs.flatMap((r) => ('userId' in r ? [r.userId] : []));
+  const systems = refs.flatMap((r) => ('system' in r ? [r.system] : []));
+  return tx<LockedWallet[]>`
+    SELECT id, balance, user_id AS "userId", system_name AS "systemName" FROM wallets
+    WHERE user_id = ANY(${userIds}::bigint[]) OR system_name = ANY(${systems}::text[])
+    ORDER BY id FOR UPDATE`;
 }
 
+const matches = (w: LockedWallet, ref: WalletRef) => ('userId' in ref ? w.userId === ref.userId : w.systemName === ref.system);
+
 export async function lockWallets(tx: Tx, refs: WalletRef[]): Promise<void> {
-  await lockWalletIds(tx, await Promise.all(refs.map((ref) => walletId(tx, ref))));
+  await lockWalletRefs(tx, refs);
 }
 
 function selectTransfers(tx: Tx, from = 'transfers') {
