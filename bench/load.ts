@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO } from './roles.js';
@@ -66,6 +66,13 @@ export interface PhaseStats {
   statuses: Record<string, number>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** On Ctrl-C or the bench's time limit: no load generator may go on sending. */
+export function stopLoadGenerators(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /**
  * Runs the load generator (bench/loadgen.ts) in its own node process, so its CPU use is not
  * mixed with the bench's bookkeeping, and answers what it measured.
@@ -74,9 +81,11 @@ export async function runLoad(spec: LoadSpec, workDir: string, name: string): Pr
   const specFile = join(workDir, `${name}.spec.json`);
   await writeFile(specFile, JSON.stringify(spec), { mode: 0o600 }); // holds bearer tokens
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts', specFile], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(child);
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  running.delete(child);
   if (code !== 0) throw new Error(`load generator ${name} exited with ${code}`);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadOutput;
 }

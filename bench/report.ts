@@ -95,6 +95,9 @@ export function markdown(r: Results): string {
     lines.push('', 'CPU seconds spent per phase (`other`: processes outside this run; `capacity`: cores × phase duration)', '',
       `| phase | ${roles.join(' | ')} |`, `|---|${roles.map(() => '---').join('|')}|`,
       ...Object.entries(r.cpu_s).map(([phase, use]) => `| ${phase} | ${roles.map((role) => use[role] ?? '').join(' | ')} |`));
+    // Other users' processes on a small machine move the numbers by tens of percent: say so.
+    const disturbed = Object.entries(r.cpu_s).filter(([, u]) => (u.other ?? 0) > 0.1 * (u.capacity ?? Infinity)).map(([phase]) => phase);
+    if (disturbed.length > 0) lines.push('', `**Disturbed:** other processes took more than 10% of the machine during ${disturbed.join(', ')}; compare those phases with care.`);
   }
   const server = r.temporal_server.orders;
   if (server) {

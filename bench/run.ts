@@ -11,6 +11,7 @@ import { createSql, type Sql } from '../src/db/client.js';
 import { breakdown, sample } from './breakdown.js';
 import { CpuMeter } from './cpu.js';
 import { createFixtures } from './fixtures.js';
+import { stopLoadGenerators } from './load.js';
 import { readOptions } from './options.js';
 import { check, deliveryPhase, orderPhase, type Check, type Ctx } from './phases.js';
 import { markdown, ratios, targets, writeResults, type Results } from './report.js';
@@ -48,6 +49,7 @@ const workDir = await mkdtemp(join(os.tmpdir(), 'marketplace-bench-run-'));
 let cleaning: Promise<void> | undefined;
 /** Stops everything this run started, in reverse order; safe to call twice. */
 const cleanup = () => (cleaning ??= (async () => {
+  stopLoadGenerators();
   sampler.stop();
   await sql?.end({ timeout: 5 }).catch(() => undefined);
   await system?.stop();
