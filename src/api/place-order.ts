@@ -5,7 +5,7 @@ import type { Sql } from '../db/client.js';
 import { findOrder, type Order } from '../db/orders.js';
 import { DomainError, isErrorCode, type FieldErrors } from '../domain/errors.js';
 import type { MethodType } from '../domain/payment.js';
-import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput } from '../workflows/order-contract.js';
+import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput, type OrderWorkflowResult } from '../workflows/order-contract.js';
 import type { orderWorkflow } from '../workflows/order-workflow.js';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey, ServiceIdKey } from '../workflows/search-attributes.js';
 
@@ -26,12 +26,16 @@ export async function placeOrder(
   onWorkflow?.(orderWorkflowId(orderId));
   const input: OrderWorkflowInput = { orderId, customerId, ...request };
   const handle = await startOnce(deps, input);
+  let result: OrderWorkflowResult;
   try {
-    await withinLimit(handle.result(), ORDER_ANSWER_LIMIT_MS);
+    result = await withinLimit(handle.result(), ORDER_ANSWER_LIMIT_MS);
   } catch (err) {
     throw refusalOf(err) ?? err;
   }
-  return recordedOrder(deps.sql, orderId);
+  const order = await recordedOrder(deps.sql, orderId);
+  // The delivery workflow is started (it is in the result) but slow to write its row, e.g. while
+  // a worker is being replaced: answer with what is certain, its id, and the status it starts in.
+  return order.delivery ? order : { ...order, delivery: { id: result.deliveryId, status: 'NEW' } };
 }
 
 /**
