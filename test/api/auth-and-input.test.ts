@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, newService, newUser, placeOrder, type TestService, type TestUser } from '../support/api.js';
+import { admin, call, newService, newUser, placeOrder, type TestService, type TestUser } from '../support/api.js';
 
 let customer: TestUser;
 let provider: TestUser;
@@ -25,9 +25,9 @@ describe('authentication and roles', () => {
   });
 
   it('answers a revoked token with 401', async () => {
-    const issued = await call('POST', `/api/v1/admin/users/${customer.id}/tokens`, { token: (await import('../support/api.js')).admin() });
+    const issued = await call('POST', `/api/v1/admin/users/${customer.id}/tokens`, { token: admin() });
     expect((await call('GET', '/api/v1/orders', { token: issued.body.data.token })).status).toBe(200);
-    await call('DELETE', `/api/v1/admin/tokens/${issued.body.data.id}`, { token: (await import('../support/api.js')).admin() });
+    await call('DELETE', `/api/v1/admin/tokens/${issued.body.data.id}`, { token: admin() });
     expect((await call('GET', '/api/v1/orders', { token: issued.body.data.token })).status).toBe(401);
   });
 

@@ -1,6 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { call } from '../support/api.js';
+import { describe, expect, inject, it } from 'vitest';
+import { call, deposit, newService, newUser, placeOrder } from '../support/api.js';
 
 describe('health, readiness and docs', () => {
   it('answers /health and /ready with both dependencies up', async () => {
@@ -30,7 +29,6 @@ describe('health, readiness and docs', () => {
 
 describe('/metrics', () => {
   it('shows HTTP series, order counters and the worker\'s temporal_ series after an order', async () => {
-    const { newService, newUser, deposit, placeOrder } = await import('../support/api.js');
     const customer = await newUser('customer');
     await deposit(customer, 10_000);
     const service = await newService(await newUser('provider'), 1_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balance, call, deposit, newUser, systemWallets } from '../support/api.js';
+import { admin, balance, call, deposit, newUser, systemWallets } from '../support/api.js';
 
 describe('deposits and wallets', () => {
   it('moves nothing when a deposit is replayed with the same Idempotency-Key', async () => {
@@ -26,7 +26,7 @@ describe('deposits and wallets', () => {
   it.each([0, -100, 10.5, '100'])('refuses a deposit of %j with 422', async (amount) => {
     const customer = await newUser('customer');
     const res = await call('POST', `/api/v1/admin/wallets/${customer.id}/deposit`, {
-      token: (await import('../support/api.js')).admin(), body: { amount }, headers: { 'idempotency-key': `bad-${String(amount)}` },
+      token: admin(), body: { amount }, headers: { 'idempotency-key': `bad-${String(amount)}` },
     });
     expect(res.status).toBe(422);
     expect(res.body.errors).toHaveProperty('amount');
