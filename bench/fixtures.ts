@@ -9,6 +9,8 @@ export interface Fixtures {
   services: BenchService[];
   /** Bearer token by user id, to drive a delivery as its provider or its customer. */
   tokenOf: Map<number, string>;
+  /** The most an order can cost (the dearest service with both upgrades, tax included). */
+  maxOrderTotal: number;
 }
 
 const UPGRADES = [{ name: 'Express', price: 2500 }, { name: 'Source files', price: 1500 }];
@@ -55,12 +57,22 @@ export async function createFixtures(baseUrl: string, adminToken: string, opts: 
   const customers = await inBatches([...Array(opts.customers).keys()], 8, (_, i) => newUser('customer', i));
 
   const maxOrderTotal = Math.ceil((Math.max(...services.map((s) => s.price)) + UPGRADES.reduce((a, u) => a + u.price, 0)) * 1.15) + 1;
-  const ordersEver = 2 * (opts.sequential + opts.warmup + opts.orders + opts.rate * opts.rateSeconds);
-  const perCustomer = 2 * maxOrderTotal * (Math.ceil(ordersEver / opts.customers) + 1);
-  await inBatches(customers, 8, (c) => admin('POST', `/admin/wallets/${c.id}/deposit`, { amount: perCustomer }, { 'idempotency-key': `bench-${c.id}` }));
-
   const tokenOf = new Map([...providers, ...customers].map((u) => [u.id, u.token]));
-  return { customers, providers, services, tokenOf };
+  const fixtures = { customers, providers, services, tokenOf, maxOrderTotal };
+  // The product's and the baseline's fixed-count phases; the rate-based ones are paid for by
+  // fund() once their rates are known.
+  await fund(baseUrl, adminToken, fixtures, 2 * (opts.sequential + opts.warmup + opts.orders), 'bench');
+  return fixtures;
+}
+
+/**
+ * Deposits, for every customer, enough for `orders` more orders spread round-robin over the
+ * customers (twice over, so no order is ever refused for want of money). `key` makes the deposit's
+ * Idempotency-Key unique per call.
+ */
+export async function fund(baseUrl: string, adminToken: string, f: Fixtures, orders: number, key: string): Promise<void> {
+  const perCustomer = 2 * f.maxOrderTotal * (Math.ceil(orders / f.customers.length) + 1);
+  await inBatches(f.customers, 8, (c) => call(baseUrl, adminToken, 'POST', `/admin/wallets/${c.id}/deposit`, { amount: perCustomer }, { 'idempotency-key': `${key}-${c.id}` }));
 }
 
 /**

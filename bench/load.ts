@@ -7,24 +7,22 @@ import { REPO } from './roles.js';
 export interface LoadRequest { method: 'GET' | 'POST'; path: string; token: string; body?: unknown }
 
 export interface LoadSpec {
-  /** closed: `concurrency` connections, each sends its next request when the last one answered.
-   *  open: requests leave at `rate` per second whatever the answers do (latency is measured from
-   *  the planned send time, so a slow server cannot hide its backlog). */
+  /** closed: `concurrency` lanes, each sends its next request when its last one was answered.
+   *  open: request i leaves at `i / rate` seconds whatever the answers do, and its latency is
+   *  measured from that planned time, so a slow server cannot hide its backlog. */
   mode: 'closed' | 'open';
   baseUrl: string;
   requests: LoadRequest[];
   concurrency: number;
+  /** Open loop: requests per second. */
   rate: number;
   expectStatus: number;
+  /** A request with no answer after this long is given up and counted as a failure. */
   timeoutMs: number;
   /** Keep `data.id` of every expected answer (order ids, delivery ids). */
   collectIds: boolean;
-  /** Open loop only: a request due while this many are still unanswered is not sent but counted
-   *  as `dropped` (an error). Without it an overloaded system would pile up minutes of backlog that
-   *  spill into the next phases; with it the backlog stays below a few seconds of work. */
-  maxOutstanding: number;
-  /** Closed loop only: stop sending after this long even if requests are left (a slow system must
-   *  not push the run past its time limit); requests still in flight then are `abandoned`. */
+  /** Closed loop only: send nothing new after this long (a slow system must not push the run past
+   *  its time limit); requests already sent are still awaited, so every request sent is answered. */
   maxDurationMs: number;
 }
 
@@ -33,14 +31,14 @@ export interface LoadOutput {
   startedAt: number;
   durationMs: number;
   latenciesMs: number[];
+  /** The same latencies by status code (a 201 and a 503 are different stories). */
+  latenciesByStatus: Record<string, number[]>;
   statuses: Record<string, number>;
   /** Socket errors and timeouts: requests that got no answer at all. */
   failures: number;
   sent: number;
-  /** Open loop: due but not sent, because `maxOutstanding` requests were still unanswered. */
-  dropped: number;
-  /** Sent but neither answered nor failed when the time limit stopped the generator. */
-  abandoned: number;
+  /** 503 answers without a `Retry-After` header. */
+  retryAfterMissing: number;
   /** True when the time limit stopped the phase before every request was sent. */
   truncated: boolean;
   ids: string[];
@@ -49,11 +47,9 @@ export interface LoadOutput {
 
 export interface PhaseStats {
   requested: number;
-  /** Requests offered (sent or dropped); fewer than asked for when the phase hit its time limit. */
+  /** Requests sent (each answered or failed); fewer than asked for when the phase hit its time limit. */
   count: number;
   truncated: boolean;
-  abandoned: number;
-  dropped: number;
   ok: number;
   errors: number;
   duration_s: number;
@@ -73,21 +69,24 @@ export function stopLoadGenerators(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-/**
- * Runs the load generator (bench/loadgen.ts) in its own node process, so its CPU use is not
- * mixed with the bench's bookkeeping, and answers what it measured.
- */
-export async function runLoad(spec: LoadSpec, workDir: string, name: string): Promise<LoadOutput> {
+/** Runs the load generator (bench/loadgen.ts) in its own node process, so its CPU use is not
+ *  mixed with the bench's bookkeeping, and answers what it measured. */
+export function runLoad(spec: LoadSpec, workDir: string, name: string): Promise<LoadOutput> {
+  return runScript<LoadOutput>('bench/loadgen.ts', spec, workDir, name);
+}
+
+/** Runs `node --import tsx <script> <spec.json>` and answers the last line it printed, as JSON. */
+export async function runScript<T>(script: string, spec: unknown, workDir: string, name: string): Promise<T> {
   const specFile = join(workDir, `${name}.spec.json`);
-  await writeFile(specFile, JSON.stringify(spec), { mode: 0o600 }); // holds bearer tokens
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts', specFile], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  await writeFile(specFile, JSON.stringify(spec), { mode: 0o600 }); // may hold bearer tokens
+  const child = spawn(process.execPath, ['--import', 'tsx', script, specFile], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
   running.add(child);
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   running.delete(child);
-  if (code !== 0) throw new Error(`load generator ${name} exited with ${code}`);
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadOutput;
+  if (code !== 0) throw new Error(`${script} (${name}) exited with ${code}`);
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -96,30 +95,37 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Latencies are of every answered request, successful or not; errors are everything but `expect`,
- *  including requests that got no answer and (open loop) requests dropped unsent. */
-export function summarize(out: LoadOutput, expect: number): PhaseStats {
-  const sorted = [...out.latenciesMs].sort((a, b) => a - b);
-  const ok = out.statuses[String(expect)] ?? 0;
-  const answered = Object.values(out.statuses).reduce((a, b) => a + b, 0);
-  const seconds = out.durationMs / 1000;
+export interface LatencyStats { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number; mean_ms: number }
+
+/** p50 / p95 / p99 / max / mean of latencies (all 0 when there are none). */
+export function latencyStats(latencies: number[]): LatencyStats {
+  const sorted = [...latencies].sort((a, b) => a - b);
   return {
-    requested: out.requested,
-    count: out.sent + out.dropped,
-    truncated: out.truncated,
-    abandoned: out.abandoned,
-    dropped: out.dropped,
-    ok,
-    errors: answered - ok + out.failures + out.dropped,
-    duration_s: round(seconds, 2),
-    throughput_per_s: round(ok / seconds),
     p50_ms: round(percentile(sorted, 50)),
     p95_ms: round(percentile(sorted, 95)),
     p99_ms: round(percentile(sorted, 99)),
     max_ms: round(sorted.at(-1) ?? 0),
     mean_ms: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),
+  };
+}
+
+/** Latencies are of every answered request, successful or not; errors are everything but `expect`,
+ *  including requests that got no answer. */
+export function summarize(out: LoadOutput, expect: number): PhaseStats {
+  const ok = out.statuses[String(expect)] ?? 0;
+  const answered = Object.values(out.statuses).reduce((a, b) => a + b, 0);
+  const seconds = out.durationMs / 1000;
+  return {
+    requested: out.requested,
+    count: out.sent,
+    truncated: out.truncated,
+    ok,
+    errors: answered - ok + out.failures,
+    duration_s: round(seconds, 2),
+    throughput_per_s: round(seconds > 0 ? ok / seconds : 0),
+    ...latencyStats(out.latenciesMs),
     statuses: out.statuses,
   };
 }

@@ -2,20 +2,22 @@
 export interface BenchOptions {
   orders: number;
   concurrency: number;
-  rate: number;
+  /** Orders per second of the fixed-rate phase; undefined: half the saturation throughput measured in the same run. */
+  rate: number | undefined;
   rateSeconds: number;
-  /** Open loop: how many unanswered requests it lets pile up before it drops (and counts) the next. */
-  maxOutstanding: number;
+  /** How long the overload phase offers twice the saturation throughput (default: rateSeconds). */
+  overloadSeconds: number;
   /** Orders placed one at a time first: the latency of an order on an idle system. */
   sequential: number;
   warmup: number;
   customers: number;
   providers: number;
   servicesPerProvider: number;
-  /** Per-request timeout of the load generators; a request that takes longer counts as an error. */
+  /** Per-request timeout of the load generators; a request with no answer by then counts as an error. */
   requestTimeoutMs: number;
   /** Time limit of each closed-loop phase (orders at saturation, the delivery passes together,
-   *  the baseline): a slow system does fewer requests rather than overrun the 10-minute budget. */
+   *  the baseline, each part of the engine floor): a slow system does fewer requests rather than
+   *  overrun the 10-minute budget. */
   phaseMaxMs: number;
   /** How long a check waits for in-flight order workflows to finish before it reconciles. */
   quiesceMaxMs: number;
@@ -36,10 +38,10 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): n
 export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
   return {
     orders: int(env, 'BENCH_ORDERS', 2000),
-    concurrency: int(env, 'BENCH_CONCURRENCY', 64),
-    rate: int(env, 'BENCH_RATE', 50),
+    concurrency: int(env, 'BENCH_CONCURRENCY', 32),
+    rate: env.BENCH_RATE?.trim() ? int(env, 'BENCH_RATE', 1) : undefined,
     rateSeconds: int(env, 'BENCH_RATE_SECONDS', 20),
-    maxOutstanding: int(env, 'BENCH_RATE_MAX_OUTSTANDING', 128),
+    overloadSeconds: int(env, 'BENCH_OVERLOAD_SECONDS', int(env, 'BENCH_RATE_SECONDS', 20)),
     sequential: int(env, 'BENCH_SEQUENTIAL', 30),
     warmup: int(env, 'BENCH_WARMUP', 100, 0),
     customers: int(env, 'BENCH_CUSTOMERS', 100),

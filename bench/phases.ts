@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Sql } from '../src/db/client.js';
 import type { DeliveryAction } from '../src/domain/delivery.js';
 import { orderRequests, type Fixtures } from './fixtures.js';
-import { runLoad, summarize, type LoadOutput, type LoadSpec, type PhaseStats } from './load.js';
+import { ORDER_WORKFLOW_TYPE } from '../src/workflows/order-contract.js';
+import { latencyStats, runLoad, summarize, type LoadOutput, type LoadSpec, type PhaseStats } from './load.js';
 import type { BenchOptions } from './options.js';
 
 export interface Ctx {
@@ -15,35 +16,67 @@ export interface Ctx {
   opts: BenchOptions;
   workDir: string;
   log: (m: string) => void;
-  /** Every order id answered 201 so far, by any phase: what the database must hold. */
+  /** Every order id answered 201 so far, by any phase: exactly what the database must hold. */
   placed: string[];
-  /** Order requests that got no 201 (errors, abandoned at a time limit): they may or may not have
-   *  led to an order, so the database may hold up to this many orders more than `placed`. */
-  unanswered: number;
   /** Spreads successive phases over different customers. */
   offset: number;
 }
 
-export interface OrderPhase { stats: PhaseStats; ids: string[]; sampleErrors: string[] }
+export interface OrderPhase { stats: PhaseStats; ids: string[]; out: LoadOutput }
 
-/** Orders against `baseUrl` (the product or the baseline), closed loop or at a fixed rate. */
-export async function orderPhase(ctx: Ctx, baseUrl: string, name: string, mode: 'closed' | 'open', count: number, concurrency: number): Promise<OrderPhase> {
+/** Orders against `baseUrl` (the product or the baseline), closed loop at `concurrency` or open loop at `rate` per second. */
+export async function orderPhase(ctx: Ctx, baseUrl: string, name: string, load: { mode: 'closed'; concurrency: number } | { mode: 'open'; rate: number }, count: number): Promise<OrderPhase> {
   const spec: LoadSpec = {
-    mode, baseUrl, requests: orderRequests(ctx.fixtures, count, ctx.offset), concurrency, rate: ctx.opts.rate,
+    mode: load.mode, baseUrl, requests: orderRequests(ctx.fixtures, count, ctx.offset),
+    concurrency: load.mode === 'closed' ? load.concurrency : 0, rate: load.mode === 'open' ? load.rate : 0,
     expectStatus: 201, timeoutMs: ctx.opts.requestTimeoutMs, collectIds: true, maxDurationMs: ctx.opts.phaseMaxMs,
-    maxOutstanding: ctx.opts.maxOutstanding,
   };
   ctx.offset += count;
-  ctx.log(`${name}: ${count} orders ${mode === 'closed' ? `at concurrency ${concurrency}` : `at ${ctx.opts.rate}/s`}`);
+  ctx.log(`${name}: ${count} orders ${load.mode === 'closed' ? `at concurrency ${load.concurrency}` : `at ${load.rate}/s (open loop)`}`);
   const out = await runLoad(spec, ctx.workDir, name);
   ctx.placed.push(...out.ids);
   const stats = summarize(out, 201);
-  ctx.unanswered += stats.errors + stats.abandoned;
-  ctx.log(`${name}: ${stats.ok} orders, ${stats.throughput_per_s}/s, p50 ${stats.p50_ms} ms, p99 ${stats.p99_ms} ms, errors ${stats.errors}`
-    + (stats.truncated ? `, stopped at the time limit (${stats.abandoned} in flight abandoned)` : '')
-    + (stats.dropped > 0 ? `, ${stats.dropped} not sent (${ctx.opts.maxOutstanding} still waiting for an answer)` : ''));
+  const others = Object.entries(stats.statuses).filter(([code]) => code !== '201').map(([code, n]) => `${n} × ${code}`);
+  ctx.log(`${name}: ${stats.ok} orders, ${stats.throughput_per_s}/s, p50 ${stats.p50_ms} ms, p99 ${stats.p99_ms} ms, max ${stats.max_ms} ms, errors ${stats.errors}`
+    + (others.length > 0 ? ` (${others.join(', ')}${out.failures > 0 ? `, ${out.failures} without an answer` : ''})` : out.failures > 0 ? ` (${out.failures} without an answer)` : '')
+    + (stats.truncated ? `, stopped sending at the time limit (${stats.count} of ${stats.requested} sent)` : ''));
   for (const e of out.sampleErrors) ctx.log(`  ${name} error sample: ${e}`);
-  return { stats, ids: out.ids, sampleErrors: out.sampleErrors };
+  return { stats, ids: out.ids, out };
+}
+
+export interface Overload {
+  /** Orders per second offered (open loop): twice the saturation throughput. */
+  rate_per_s: number;
+  seconds: number;
+  /** Answered 201. */
+  accepted: number;
+  accepted_per_s: number;
+  /** Answered 503 (admission control). */
+  rejected: number;
+  /** Anything else: another status, or no answer at all. */
+  other_errors: number;
+  accepted_p99_ms: number | null;
+  rejected_p99_ms: number | null;
+  /** The slowest answer of any kind, from its planned send time. */
+  max_ms: number;
+  /** 503 answers without a Retry-After header. */
+  rejected_without_retry_after: number;
+  duration_s: number;
+  statuses: Record<string, number>;
+}
+
+/** The overload record of an open-loop order phase: 201 accepted, 503 rejected, anything else an error. */
+export function overloadOf(phase: OrderPhase, rate: number, seconds: number): Overload {
+  const { out, stats } = phase;
+  const accepted = out.statuses['201'] ?? 0;
+  const rejected = out.statuses['503'] ?? 0;
+  const p99 = (code: string) => (out.latenciesByStatus[code]?.length ? latencyStats(out.latenciesByStatus[code]!).p99_ms : null);
+  return {
+    rate_per_s: rate, seconds, accepted, accepted_per_s: stats.throughput_per_s, rejected,
+    other_errors: stats.count - accepted - rejected,
+    accepted_p99_ms: p99('201'), rejected_p99_ms: p99('503'), max_ms: stats.max_ms,
+    rejected_without_retry_after: out.retryAfterMissing, duration_s: stats.duration_s, statuses: stats.statuses,
+  };
 }
 
 export interface Check {
@@ -53,14 +86,21 @@ export interface Check {
   reconciliation_ok: boolean;
   failed_checks: string[];
   orders_answered_201: number;
-  orders_completed_in_db: number;
+  /** Orders of the bench's customers in the database, whatever their status. */
+  orders_in_db: number;
+  /** Answered 201 but not in the database. */
+  missing: number;
+  /** Answered 201 but not COMPLETED in the database. */
+  not_completed: number;
+  /** In the database but never answered 201 (placed by a request answered otherwise, or not at all). */
+  extra: number;
   accounted: boolean;
 }
 
 /** Waits until no order workflow of this run is running: only then may the ledger balance. */
 async function quiesce(ctx: Ctx): Promise<number | false> {
   const started = Date.now();
-  const query = `WorkflowType = 'orderWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${ctx.taskQueue}'`;
+  const query = `WorkflowType = '${ORDER_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${ctx.taskQueue}'`;
   // Visibility trails the workflows a little: ask until it says zero twice in a row.
   for (let zeros = 0; zeros < 2;) {
     const { count } = await ctx.temporal.workflow.count(query);
@@ -73,35 +113,37 @@ async function quiesce(ctx: Ctx): Promise<number | false> {
 
 /**
  * After a phase, once no order workflow runs any more: the ledger reconciles (asked through the
- * API, as an operator would); every order answered 201 is in the database, COMPLETED; and the
- * bench's customers have no other COMPLETED order — except at most one per request that got no
- * 201 (a request that timed out may still have been carried out, which is correct).
+ * API, as an operator would), and the orders of the bench's customers in the database are exactly
+ * the ones answered 201, every one of them COMPLETED. Every request of every phase was answered
+ * (or failed), so there is no slack: an order placed by a request answered 503, by one answered
+ * with an error, or by one that got no answer is an extra, and the check fails.
  */
 export async function check(ctx: Ctx, after: string): Promise<Check> {
   const quiesced = await quiesce(ctx);
   const res = await fetch(`${ctx.apiUrl}/api/v1/admin/reconciliation`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
-  const body = await res.json() as { data: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] } };
+  const body = await res.json() as { data?: { ok: boolean; checks?: { name: string; ok: boolean; detail: string }[] } };
   const customerIds = ctx.fixtures.customers.map((c) => c.id);
-  const [all] = await ctx.sql<{ n: number }[]>`
-    SELECT count(*)::bigint AS n FROM orders WHERE status = 'COMPLETED' AND customer_id IN ${ctx.sql(customerIds)}`;
-  let found = 0;
-  for (let i = 0; i < ctx.placed.length; i += 10_000) {
-    const [row] = await ctx.sql<{ n: number }[]>`
-      SELECT count(*)::bigint AS n FROM orders WHERE status = 'COMPLETED' AND id IN ${ctx.sql(ctx.placed.slice(i, i + 10_000))}`;
-    found += row!.n;
-  }
-  const extra = all!.n - ctx.placed.length;
+  const rows = await ctx.sql<{ id: string; status: string }[]>`SELECT id, status FROM orders WHERE customer_id IN ${ctx.sql(customerIds)}`;
+  const inDb = new Map(rows.map((r) => [r.id, r.status]));
+  const placed = new Set(ctx.placed);
+  const missing = [...placed].filter((id) => !inDb.has(id)).length;
+  const notCompleted = [...placed].filter((id) => inDb.has(id) && inDb.get(id) !== 'COMPLETED').length;
+  const extra = rows.filter((r) => !placed.has(r.id)).length;
   const result: Check = {
     after,
     quiesced_after_s: quiesced,
-    reconciliation_ok: res.status === 200 && body.data.ok,
-    failed_checks: (body.data.checks ?? []).filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
-    orders_answered_201: ctx.placed.length,
-    orders_completed_in_db: all!.n,
-    accounted: found === ctx.placed.length && extra >= 0 && extra <= ctx.unanswered,
+    reconciliation_ok: res.status === 200 && body.data?.ok === true,
+    failed_checks: (body.data?.checks ?? []).filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+    orders_answered_201: placed.size,
+    orders_in_db: rows.length,
+    missing,
+    not_completed: notCompleted,
+    extra,
+    accounted: missing === 0 && notCompleted === 0 && extra === 0 && placed.size === ctx.placed.length,
   };
-  ctx.log(`check after ${after}: ${quiesced === false ? 'order workflows still running; ' : ''}reconciliation ${result.reconciliation_ok ? 'ok' : 'FAILED'}, `
-    + `${result.orders_completed_in_db} orders in the database for ${result.orders_answered_201} answered 201${result.accounted ? '' : ' — NOT ACCOUNTED FOR'}`);
+  ctx.log(`check after ${after}: ${quiesced === false ? 'order workflows still running; ' : ''}reconciliation ${result.reconciliation_ok ? 'ok' : `FAILED (${res.status})`}, `
+    + `${result.orders_in_db} orders in the database for ${result.orders_answered_201} answered 201`
+    + (result.accounted ? ', exactly those' : ` — NOT ACCOUNTED FOR: ${missing} missing, ${notCompleted} not COMPLETED, ${extra} never answered 201`));
   for (const f of result.failed_checks) ctx.log(`  ${f}`);
   return result;
 }
@@ -145,7 +187,7 @@ export async function deliveryPhase(ctx: Ctx, orderIds: string[]): Promise<Deliv
     ctx.log(`deliveries: ${requests.length} × ${action}`);
     const out = await runLoad({
       mode: 'closed', baseUrl: ctx.apiUrl, requests, concurrency: ctx.opts.concurrency, rate: 0, expectStatus: 200,
-      timeoutMs: ctx.opts.requestTimeoutMs, collectIds: true, maxDurationMs: ctx.opts.phaseMaxMs / 3, maxOutstanding: 0,
+      timeoutMs: ctx.opts.requestTimeoutMs, collectIds: true, maxDurationMs: ctx.opts.phaseMaxMs / 3,
     }, ctx.workDir, `deliveries-${action}`);
     outs.push(out);
     passes[action] = summarize(out, 200);
@@ -161,14 +203,14 @@ export async function deliveryPhase(ctx: Ctx, orderIds: string[]): Promise<Deliv
     startedAt: outs[0]!.startedAt,
     durationMs: outs.reduce((a, o) => a + o.durationMs, 0),
     latenciesMs: outs.flatMap((o) => o.latenciesMs),
+    latenciesByStatus: {},
     statuses: Object.values(passes).reduce<Record<string, number>>((acc, p) => {
       for (const [code, n] of Object.entries(p.statuses)) acc[code] = (acc[code] ?? 0) + n;
       return acc;
     }, {}),
     failures: outs.reduce((a, o) => a + o.failures, 0),
     sent: outs.reduce((a, o) => a + o.sent, 0),
-    dropped: 0,
-    abandoned: outs.reduce((a, o) => a + o.abandoned, 0),
+    retryAfterMissing: 0,
     truncated: outs.some((o) => o.truncated),
     ids: [], sampleErrors: [],
   }, 200);

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  * pages appear in the RSS of every backend. The sum of PSS (each shared page divided among the
  * processes sharing it) is what the tree really occupies, so that is what is summed.
  */
-export type Role = 'api' | 'worker' | 'temporal' | 'postgres' | 'baseline';
+export type Role = 'api' | 'worker' | 'temporal' | 'postgres' | 'baseline' | 'floor_worker';
 export type RolePids = Partial<Record<Role, number>>;
 
 interface Status { pid: number; ppid: number; hwmKb: number }

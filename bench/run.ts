@@ -10,11 +10,12 @@ import { loadConfig } from '../src/config.js';
 import { createSql, type Sql } from '../src/db/client.js';
 import { breakdown, sample } from './breakdown.js';
 import { CpuMeter } from './cpu.js';
-import { createFixtures } from './fixtures.js';
+import { createFixtures, fund } from './fixtures.js';
+import { floorPhase } from './floor.js';
 import { stopLoadGenerators } from './load.js';
 import { readOptions } from './options.js';
-import { check, deliveryPhase, orderPhase, type Check, type Ctx } from './phases.js';
-import { markdown, ratios, targets, writeResults, type Results } from './report.js';
+import { check, deliveryPhase, orderPhase, overloadOf, type Check, type Ctx } from './phases.js';
+import { floorRatios, markdown, ratios, targets, writeResults, type Results } from './report.js';
 import { RssSampler } from './rss.js';
 import { between, scrape, type MetricRow } from './server-metrics.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
@@ -74,20 +75,41 @@ try {
   log(`fixtures: ${fixtures.customers.length} customers, ${fixtures.providers.length} providers, ${fixtures.services.length} services`);
   const ctx: Ctx = {
     apiUrl: system.apiUrl, adminToken: system.adminToken, sql, temporal: new Client({ connection: system.temporal, namespace: system.namespace }),
-    taskQueue: system.taskQueue, fixtures, opts, workDir, log, placed: [], unanswered: 0, offset: 0,
+    taskQueue: system.taskQueue, fixtures, opts, workDir, log, placed: [], offset: 0,
   };
   const checks: Check[] = [];
   const warmupConcurrency = Math.min(16, opts.concurrency);
 
+  // The engine's own floor first, on the same server, with its own worker (stopped afterwards).
+  const bench = system;
+  const floorRun = await floorPhase(ctx, bench, (run) => phase('floor', run)).catch((err: unknown) => {
+    log(`engine floor FAILED: ${(err as Error).stack ?? String(err)}`);
+    return undefined;
+  });
+  const floorErrors = floorRun ? Object.values(floorRun.detail).reduce((a, p) => a + p.errors, 0) : 1;
+
   // The product. Orders one at a time first (the latency floor), then a short warm-up at some
   // concurrency, so JIT compilation and first connections are not in the measured phases.
   const apiUrl = system.apiUrl;
-  const sequential = await phase('orders_one_at_a_time', () => orderPhase(ctx, apiUrl, 'one-at-a-time', 'closed', opts.sequential, 1));
-  if (opts.warmup > 0) await orderPhase(ctx, apiUrl, 'warmup', 'closed', opts.warmup, warmupConcurrency);
-  const saturated = await phase('orders', () => orderPhase(ctx, apiUrl, 'orders', 'closed', opts.orders, opts.concurrency));
+  const closed = (concurrency: number) => ({ mode: 'closed' as const, concurrency });
+  const open = (rate: number) => ({ mode: 'open' as const, rate });
+  const sequential = await phase('orders_one_at_a_time', () => orderPhase(ctx, apiUrl, 'one-at-a-time', closed(1), opts.sequential));
+  if (opts.warmup > 0) await orderPhase(ctx, apiUrl, 'warmup', closed(warmupConcurrency), opts.warmup);
+  const saturated = await phase('orders', () => orderPhase(ctx, apiUrl, 'orders', closed(opts.concurrency), opts.orders));
   checks.push(await check(ctx, 'orders at saturation'));
-  const atRate = await phase('orders_at_rate', () => orderPhase(ctx, apiUrl, 'orders-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency));
+
+  // The open-loop phases offer rates taken from the saturation throughput just measured.
+  const saturation = saturated.stats.throughput_per_s;
+  const rate = opts.rate ?? Math.max(1, Math.round(saturation / 2));
+  const overloadRate = Math.max(1, Math.round(2 * saturation));
+  await fund(apiUrl, system.adminToken, fixtures, 2 * rate * opts.rateSeconds + overloadRate * opts.overloadSeconds, 'bench-rates');
+  const atRate = await phase('orders_at_rate', () => orderPhase(ctx, apiUrl, 'orders-at-rate', open(rate), rate * opts.rateSeconds));
   checks.push(await check(ctx, 'orders at a fixed rate'));
+  const overloaded = await phase('overload', () => orderPhase(ctx, apiUrl, 'overload', open(overloadRate), overloadRate * opts.overloadSeconds));
+  const overload = overloadOf(overloaded, overloadRate, opts.overloadSeconds);
+  log(`overload: ${overload.accepted} accepted (${overload.accepted_per_s}/s, p99 ${overload.accepted_p99_ms ?? '-'} ms), `
+    + `${overload.rejected} rejected (p99 ${overload.rejected_p99_ms ?? '-'} ms), ${overload.other_errors} other errors, slowest ${overload.max_ms} ms`);
+  checks.push(await check(ctx, 'overload'));
   const deliveries = await phase('deliveries', () => deliveryPhase(ctx, saturated.ids));
   checks.push(await check(ctx, 'deliveries'));
 
@@ -103,51 +125,62 @@ try {
 
   // The baseline, against the same database, while the product's processes sit idle.
   const baselineUrl = await system.startBaseline();
-  const baselineSequential = await phase('baseline_one_at_a_time', () => orderPhase(ctx, baselineUrl, 'baseline-one-at-a-time', 'closed', opts.sequential, 1));
-  if (opts.warmup > 0) await orderPhase(ctx, baselineUrl, 'baseline-warmup', 'closed', opts.warmup, warmupConcurrency);
-  const baseline = await phase('baseline', () => orderPhase(ctx, baselineUrl, 'baseline', 'closed', opts.orders, opts.concurrency));
+  const baselineSequential = await phase('baseline_one_at_a_time', () => orderPhase(ctx, baselineUrl, 'baseline-one-at-a-time', closed(1), opts.sequential));
+  if (opts.warmup > 0) await orderPhase(ctx, baselineUrl, 'baseline-warmup', closed(warmupConcurrency), opts.warmup);
+  const baseline = await phase('baseline', () => orderPhase(ctx, baselineUrl, 'baseline', closed(opts.concurrency), opts.orders));
   checks.push(await check(ctx, 'baseline at saturation'));
-  const baselineAtRate = await phase('baseline_at_rate', () => orderPhase(ctx, baselineUrl, 'baseline-at-rate', 'open', opts.rate * opts.rateSeconds, opts.concurrency));
+  const baselineAtRate = await phase('baseline_at_rate', () => orderPhase(ctx, baselineUrl, 'baseline-at-rate', open(rate), rate * opts.rateSeconds));
   checks.push(await check(ctx, 'baseline at a fixed rate'));
 
   sampler.sample();
+  const rateFrom = opts.rate === undefined ? 'half the saturation throughput' as const : 'BENCH_RATE' as const;
   const phases = {
+    floor: floorRun?.floor ?? null,
+    floor_detail: floorRun?.detail ?? null,
     orders_one_at_a_time: sequential.stats,
     baseline_one_at_a_time: baselineSequential.stats,
     orders: { ...saturated.stats, concurrency: opts.concurrency },
-    orders_at_rate: { ...atRate.stats, rate_per_s: opts.rate, seconds: opts.rateSeconds },
+    orders_at_rate: { ...atRate.stats, rate_per_s: rate, seconds: opts.rateSeconds, rate_from: rateFrom },
+    overload,
     deliveries,
     baseline: { ...baseline.stats, concurrency: opts.concurrency },
-    baseline_at_rate: { ...baselineAtRate.stats, rate_per_s: opts.rate, seconds: opts.rateSeconds },
+    baseline_at_rate: { ...baselineAtRate.stats, rate_per_s: rate, seconds: opts.rateSeconds, rate_from: rateFrom },
+  };
+  const verdict = {
+    duration_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    reconciliation_ok: checks.every((c) => c.reconciliation_ok),
+    accounted: checks.every((c) => c.accounted),
   };
   const results: Results = {
     started_at: startedAt.toISOString(),
-    duration_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    duration_s: verdict.duration_s,
     machine,
     setup: {
       topology: 'API and worker as separate processes',
       database: config.database.url ? 'external' : 'embedded PostgreSQL', temporal: config.temporal.address ? 'external' : 'dev server',
       db_pool_per_process: config.database.poolSize, customers: opts.customers, providers: opts.providers,
       services: fixtures.services.length, warmup_orders: opts.warmup, phase_time_limit_s: opts.phaseMaxMs / 1000,
-      open_loop_max_waiting: opts.maxOutstanding,
+      request_timeout_s: opts.requestTimeoutMs / 1000,
     },
     ...phases,
     ratio: ratios(phases),
-    reconciliation_ok: checks.every((c) => c.reconciliation_ok),
-    accounted: checks.every((c) => c.accounted),
+    ratio_to_floor: floorRatios(phases),
+    reconciliation_ok: verdict.reconciliation_ok,
+    accounted: verdict.accounted,
     checks,
-    peak_rss_mb: sampler.peaksMb(['api', 'worker', 'temporal', 'postgres', 'baseline']),
+    peak_rss_mb: sampler.peaksMb(['api', 'worker', 'temporal', 'postgres', 'baseline', 'floor_worker']),
     breakdown: histories,
     cpu_s: cpu.phases,
     temporal_server: serverMetrics,
     temporal_server_warnings: system.temporalWarnings,
-    targets: targets(phases),
+    targets: targets({ ...phases, ...verdict }),
   };
   await writeResults(results);
   process.stdout.write(`\n${markdown(results)}\n\nWritten: bench/results.json, bench/RESULTS.md\n`);
-  const errors = [sequential, saturated, atRate, baselineSequential, baseline, baselineAtRate].reduce((a, p) => a + p.stats.errors, deliveries.errors);
+  const errors = [sequential, saturated, atRate, baselineSequential, baseline, baselineAtRate].reduce((a, p) => a + p.stats.errors, deliveries.errors)
+    + overload.other_errors + floorErrors;
   ok = results.reconciliation_ok && results.accounted && errors === 0;
-  if (!ok) log(`FAILED: ${errors} errors, reconciliation ${results.reconciliation_ok ? 'ok' : 'failed'}, accounted ${results.accounted}`);
+  if (!ok) log(`FAILED: ${errors} errors${floorRun ? '' : ' (the engine floor was not measured)'}, reconciliation ${results.reconciliation_ok ? 'ok' : 'failed'}, accounted ${results.accounted}`);
 } catch (err) {
   log(`FAILED: ${(err as Error).stack ?? String(err)}`);
 } finally {

@@ -10,7 +10,7 @@ import { freePort } from '../src/runtime/free-port.js';
 import { readPostmasterPid } from '../src/runtime/pg-preflight.js';
 import { ensureTemporalCli } from '../src/runtime/temporal-cli.js';
 import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
-import { httpOk, spawnRole, waitFor } from './roles.js';
+import { httpOk, spawnRole, waitFor, type RoleProcess } from './roles.js';
 import { findChildPid, type RolePids } from './rss.js';
 
 export interface BenchSystem {
@@ -33,6 +33,8 @@ export interface BenchSystem {
   pids: RolePids;
   /** Starts the direct-SQL baseline API against the same database and answers its URL. */
   startBaseline(): Promise<string>;
+  /** Starts the engine floor's worker (bench/floor-worker.ts) on `taskQueue`, once it polls. */
+  startFloorWorker(taskQueue: string): Promise<RoleProcess>;
   stop(): Promise<void>;
 }
 
@@ -118,17 +120,24 @@ export async function startBenchSystem(config: Config, log: (m: string) => void)
       await waitFor('the baseline API', () => httpOk(`${url}/health`), baseline);
       return url;
     };
-    return { apiUrl, databaseUrl, temporalAddress, namespace, taskQueue, adminToken, temporal, temporalMetricsUrl, temporalWarnings, logDir, pids, startBaseline, stop };
+    const startFloorWorker = async (floorQueue: string) => {
+      const floor = await spawnRole('floor-worker', 'bench/floor-worker.ts', { ...env, TEMPORAL_TASK_QUEUE: floorQueue }, logDir);
+      stoppers.push(floor);
+      pids.floor_worker = floor.pid;
+      await waitFor('the floor worker to poll its task queue', () => polled(temporal, namespace, floorQueue, [1]), floor);
+      return floor;
+    };
+    return { apiUrl, databaseUrl, temporalAddress, namespace, taskQueue, adminToken, temporal, temporalMetricsUrl, temporalWarnings, logDir, pids, startBaseline, startFloorWorker, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** True once the task queue has both a workflow and an activity poller, i.e. the worker runs. */
-async function polled(connection: Connection, namespace: string, taskQueue: string): Promise<boolean> {
-  // taskQueueType 1 = WORKFLOW, 2 = ACTIVITY (temporal.api.enums.v1.TaskQueueType)
-  for (const taskQueueType of [1, 2]) {
+/** True once the task queue has a poller of each type, i.e. the worker runs. By default a workflow
+ *  and an activity poller: 1 = WORKFLOW, 2 = ACTIVITY (temporal.api.enums.v1.TaskQueueType). */
+export async function polled(connection: Connection, namespace: string, taskQueue: string, types = [1, 2]): Promise<boolean> {
+  for (const taskQueueType of types) {
     const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType });
     if ((res.pollers ?? []).length === 0) return false;
   }

@@ -41,6 +41,9 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   METRICS_PORT: port.default(9464),
   WORKFLOW_BUNDLE_PATH: optionalText,
+  // Orders one API process works on at once; past it a new order is shed at once with 503 and
+  // Retry-After (admission control). The default is from the benchmark (README, Benchmark).
+  ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(48),
 });
 
 const configSchema = schema.refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
@@ -60,6 +63,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   return {
     port: e.PORT,
+    ordersMaxInFlight: e.ORDERS_MAX_IN_FLIGHT,
     dataDir: e.DATA_DIR,
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, poolSize: e.DATABASE_POOL_SIZE },
     temporal: {

@@ -97,7 +97,7 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
     const temporal = await connectClient(config.temporal, temporalAddress);
     stoppers.push({ name: 'Temporal client', stop: () => temporal.connection.close() });
     const app = createApp({
-      sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log, metrics, sdkMetricsUrl: sdkMetricsUrl(),
+      sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, ordersMaxInFlight: config.ordersMaxInFlight, delivery: config.delivery, log, metrics, sdkMetricsUrl: sdkMetricsUrl(),
     });
     const server = await listen(app.fetch, config.port);
     stoppers.push({ name: 'HTTP server', stop: () => closeServer(server) });

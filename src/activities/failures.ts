@@ -1,11 +1,16 @@
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DomainError } from '../domain/errors.js';
+import { GuardRefusal, IdempotencyConflictError } from '../db/ledger.js';
+import { DomainError, GUARD_REFUSED, TRANSFER_KEY_CONFLICT } from '../domain/errors.js';
+
 
 /**
  * Business refusals leave an activity as non-retryable ApplicationFailures typed by their error code;
- * anything else stays a plain error, so Temporal retries it as an infrastructure fault.
+ * so do conflicts no retry can fix (a guard of the database, a reused transfer key), logged and
+ * counted where they happen. Anything else stays a plain error: Temporal retries it as an
+ * infrastructure fault.
  */
-export async function refusalsAsFailures<T>(work: () => Promise<T>): Promise<T> {
+export async function refusalsAsFailures<T>(work: () => Promise<T>, onConflict?: (kind: string) => void): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -17,6 +22,22 @@ export async function refusalsAsFailures<T>(work: () => Promise<T>): Promise<T> 
         details: err.errors ? [{ errors: err.errors }] : [],
       });
     }
+    if (err instanceof GuardRefusal || err instanceof IdempotencyConflictError) {
+      const type = err instanceof GuardRefusal ? GUARD_REFUSED : TRANSFER_KEY_CONFLICT;
+      const guard = err instanceof GuardRefusal ? err.guard : 'transfer_key';
+      warn('the database refused a write; not retried', { type, guard, message: err.message });
+      onConflict?.(guard);
+      throw ApplicationFailure.create({ message: err.message, type, nonRetryable: true, details: [{ guard }] });
+    }
     throw err;
+  }
+}
+
+/** The activity's logger, where there is an activity context (tests may call an activity directly). */
+function warn(message: string, meta: Record<string, unknown>): void {
+  try {
+    log.warn(message, meta);
+  } catch {
+    // no activity context: the failure itself still carries the message
   }
 }

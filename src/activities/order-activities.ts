@@ -7,12 +7,15 @@ import { checkOrderRequest } from '../domain/order-validation.js';
 import type { MethodType } from '../domain/payment.js';
 import type { Rates } from '../domain/pricing.js';
 import type { DeliveryDeadlines } from '../workflows/delivery-contract.js';
+import type { Metrics } from '../observability/metrics.js';
 import { refusalsAsFailures } from './failures.js';
 
 export interface OrderActivityDeps {
   sql: Sql;
   money: Rates & { currency: string };
   delivery: DeliveryDeadlines;
+  /** Counts writes the database refused where this worker exposes metrics. */
+  metrics?: Metrics;
 }
 
 export interface ValidatedOrder {
@@ -27,7 +30,8 @@ export interface ValidatedOrder {
 
 export const paymentKey = (orderId: string): string => `order:${orderId}:payment`;
 
-export function createOrderActivities({ sql, money, delivery }: OrderActivityDeps) {
+export function createOrderActivities({ sql, money, delivery, metrics }: OrderActivityDeps) {
+  const onConflict = (guard: string) => metrics?.writesRefused.inc({ guard });
   return {
     /** Reads the catalog and applies the seed's checks; the rates and deadlines in force are snapshotted here. */
     async validateOrder(input: { serviceId: number; upgradeIds: number[]; methodType: MethodType }): Promise<ValidatedOrder> {
@@ -58,23 +62,24 @@ export function createOrderActivities({ sql, money, delivery }: OrderActivityDep
         amount: input.amount,
         kind: 'order_payment',
         orderId: input.orderId,
-      }));
+      }), onConflict);
     },
 
-    async recordOrder(input: { draft: OrderDraft }): Promise<void> {
-      await insertPaidOrder(sql, input.draft);
+    /** The paid order and its delivery (NEW), in one transaction. */
+    async recordOrder(input: { draft: OrderDraft; deliveryId: string }): Promise<void> {
+      await insertPaidOrder(sql, input.draft, input.deliveryId);
     },
 
     /** Compensation of debitToEscrow: escrow → customer, once, by its own business key. */
     async refundPayment(input: { orderId: string; customerId: number; amount: number }): Promise<void> {
-      await transfer(sql, {
+      await refusalsAsFailures(() => transfer(sql, {
         key: refundKey(input.orderId),
         from: { system: 'general-system' },
         to: { userId: input.customerId },
         amount: input.amount,
         kind: 'refund',
         orderId: input.orderId,
-      });
+      }), onConflict);
     },
 
     async markOrderFailed(input: { draft: OrderDraft; failureCode: string }): Promise<void> {

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { Sql } from '../db/client.js';
@@ -8,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { metricsText, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../domain/errors.js';
 import { authenticate, type AuthEnv } from './auth.js';
+import { limitBody } from './body-limit.js';
 import { ErrorEnvelope, withErrorResponses } from './openapi.js';
 import { errorBody, errorResponse, toDomainError } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
@@ -25,11 +25,18 @@ export interface AppDeps {
   currency: string;
   log: Logger;
   metrics: Metrics;
+  /** Deadlines for a resumed delivery whose order predates deadlines on orders. */
+  delivery: { acceptTimeoutMs: number; reviewTimeoutMs: number };
+  /** Admission control: orders this process works on at once before it sheds (503). */
+  ordersMaxInFlight: number;
   /** The worker's Temporal SDK metrics, appended to /metrics in the all-in-one process. */
   sdkMetricsUrl?: string;
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** A body over MAX_BODY_BYTES is read to its end (and thrown away) up to this, so its 413 arrives. */
+export const DISCARD_BODY_BYTES = 16 * 1024 * 1024;
+export const DISCARD_BODY_MS = 10_000;
 export const MAX_HEADER_BYTES = 8 * 1024;
 
 /** The HTTP API; the caller owns the connections and the server (src/api/server.ts, src/main.ts). */
@@ -56,10 +63,7 @@ export function createApp(deps: AppDeps) {
     if (size > MAX_HEADER_BYTES) throw new DomainError('HEADERS_TOO_LARGE', `The request headers must not exceed ${MAX_HEADER_BYTES} bytes.`);
     await next();
   });
-  app.use('*', bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => { throw new DomainError('PAYLOAD_TOO_LARGE', `The request body must not exceed ${MAX_BODY_BYTES} bytes.`); },
-  }));
+  app.use('*', limitBody({ maxBytes: MAX_BODY_BYTES, discardBytes: DISCARD_BODY_BYTES, discardMs: DISCARD_BODY_MS }));
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
@@ -93,7 +97,7 @@ export function createApp(deps: AppDeps) {
     const known = toDomainError(err);
     if (known?.code === 'UNAVAILABLE') deps.log.warn('a dependency is unavailable', { requestId: c.get('requestId'), err: String(err) });
     if (known) return errorResponse(c, known);
-    deps.log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, err: String((err as Error).stack ?? err) });
+    deps.log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, err: String((err as Error).stack ?? err), cause: String((err as Error).cause ?? '') });
     // The client sees only the request id, which finds this line in the logs.
     return c.json(errorBody('INTERNAL', 'Server Error'), 500);
   });

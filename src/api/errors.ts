@@ -20,6 +20,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   INSUFFICIENT_BALANCE: 422,
   PAYMENT_METHOD_UNAVAILABLE: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  ORDER_CANCELLED: 409,
+  ORDER_FAILED: 500,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -37,7 +39,7 @@ export function errorBody(code: ErrorCode, message: string, errors?: FieldErrors
 }
 
 export function errorResponse(c: Context, error: DomainError): Response {
-  if (error.code === 'UNAVAILABLE') c.header('Retry-After', '5');
+  if (error.code === 'UNAVAILABLE') c.header('Retry-After', String(error.retryAfterS ?? 5));
   return c.json(errorBody(error.code, error.message, error.errors), STATUS_OF[error.code]);
 }
 

@@ -1,11 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../db/client.js';
 import { findOrder, type Order } from '../db/orders.js';
-import { DomainError, isErrorCode, type FieldErrors } from '../domain/errors.js';
+import { claimOrderKey, recordOrderRefusal } from '../db/requests.js';
+import { DomainError, isErrorCode, MESSAGES, type FieldErrors } from '../domain/errors.js';
 import type { MethodType } from '../domain/payment.js';
-import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflowInput, type OrderWorkflowResult } from '../workflows/order-contract.js';
+import {
+  ORDER_WORKFLOW_TYPE, orderWorkflowId, PLACE_ORDER_UPDATE_ID, placeOrderUpdate, type OrderWorkflowInput,
+} from '../workflows/order-contract.js';
 import type { orderWorkflow } from '../workflows/order-workflow.js';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey, ServiceIdKey } from '../workflows/search-attributes.js';
 
@@ -13,76 +18,80 @@ export interface PlaceOrderDeps { sql: Sql; temporal: Client; taskQueue: string 
 export interface OrderRequest { serviceId: number; methodType: MethodType; upgradeIds: number[] }
 
 /**
- * Starts the OrderWorkflow and answers with the recorded order, or throws its refusal as a
- * DomainError. With an Idempotency-Key the key pins the order id, and the workflow id pins the run:
- * the same key always reaches the same workflow and so the same outcome.
+ * Places an order in one round trip to Temporal: Update-with-Start on the OrderWorkflow, whose
+ * update answers once the order is paid and recorded with its delivery (before the
+ * DeliveryWorkflow starts). Answers with the recorded order, or throws its refusal as a DomainError.
+ *
+ * With an Idempotency-Key the key pins the order id (and so the workflow id), and the key's first
+ * outcome is kept in the database: a replay answers from there, or joins the same update.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps, customerId: number, request: OrderRequest, idempotencyKey?: string, onWorkflow?: (workflowId: string) => void,
 ): Promise<Order> {
-  const orderId = idempotencyKey
-    ? await orderIdForKey(deps.sql, customerId, idempotencyKey, request)
-    : randomUUID();
+  let orderId: string = randomUUID();
+  if (idempotencyKey) {
+    const claimed = await claimOrderKey(deps.sql, customerId, idempotencyKey, requestHash(request));
+    if (claimed.requestHash !== requestHash(request)) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'The idempotency key was already used for a different request.');
+    }
+    if (claimed.refusal) throw new DomainError(claimed.refusal.code, claimed.refusal.message, claimed.refusal.errors ?? undefined);
+    orderId = claimed.orderId;
+    const recorded = await findOrder(deps.sql, orderId);
+    if (recorded) return answerOf(recorded);
+  }
   onWorkflow?.(orderWorkflowId(orderId));
-  const input: OrderWorkflowInput = { orderId, customerId, ...request };
-  const handle = await startOnce(deps, input);
-  let result: OrderWorkflowResult;
   try {
-    result = await withinLimit(handle.result(), ORDER_ANSWER_LIMIT_MS);
+    await withinLimit(runOrder(deps, { orderId, customerId, ...request }), ORDER_ANSWER_LIMIT_MS);
   } catch (err) {
-    throw refusalOf(err) ?? err;
+    const refusal = refusalOf(err);
+    if (!refusal) throw err;
+    if (idempotencyKey) await recordOrderRefusal(deps.sql, orderId, refusal);
+    throw refusal;
   }
-  const order = await recordedOrder(deps.sql, orderId);
-  // The delivery workflow is started (it is in the result) but slow to write its row, e.g. while
-  // a worker is being replaced: answer with what is certain, its id, and the status it starts in.
-  return order.delivery ? order : { ...order, delivery: { id: result.deliveryId, status: 'NEW' } };
+  const order = await findOrder(deps.sql, orderId);
+  if (!order) throw new Error(`order ${orderId} was answered as recorded but is not in the database`);
+  return answerOf(order);
 }
 
-/**
- * The paid order as recorded, with its delivery: the child workflow creates the delivery row in its
- * first step, right after the order workflow ends, so a short wait here (database reads, no
- * Temporal round trip) lets the answer include a delivery that GET /deliveries/:id will find.
- */
-async function recordedOrder(sql: Sql, orderId: string): Promise<Order> {
-  const deadline = Date.now() + DELIVERY_WAIT_MS;
-  // Backing off keeps the reads cheap under load, when the child takes longer to get going.
-  for (let pause = 10; ; pause = Math.min(pause * 1.5, 250)) {
-    const order = await findOrder(sql, orderId);
-    if (!order) throw new Error(`order ${orderId} completed but is not recorded`);
-    if (order.delivery || order.status !== 'COMPLETED' || Date.now() > deadline) return order;
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
+/** A FAILED order row is the compensation's record: its answer is ORDER_FAILED, also on replay. */
+function answerOf(order: Order): Order {
+  if (order.status === 'FAILED') throw new DomainError('ORDER_FAILED', MESSAGES.ORDER_FAILED);
+  return order;
 }
 
-const DELIVERY_WAIT_MS = 10_000;
-
-async function startOnce(deps: PlaceOrderDeps, input: OrderWorkflowInput) {
+async function runOrder(deps: PlaceOrderDeps, input: OrderWorkflowInput): Promise<void> {
   const workflowId = orderWorkflowId(input.orderId);
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, {
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [input],
+    // A concurrent duplicate joins the running workflow (and, by the update ID, the same update);
+    // a closed one is never started again.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    staticSummary: `Order of service #${input.serviceId} by customer #${input.customerId} (${input.methodType}, ${input.upgradeIds.length} upgrade(s))`,
+    staticDetails: [
+      `**Order** ${input.orderId}`,
+      `**Customer** #${input.customerId}`,
+      `**Service** #${input.serviceId}, upgrades ${input.upgradeIds.length > 0 ? input.upgradeIds.map((id) => `#${id}`).join(', ') : 'none'}`,
+      `**Payment** ${input.methodType}; the total is in the current details once priced`,
+    ].join('\n\n'),
+    typedSearchAttributes: [
+      { key: OrderIdKey, value: input.orderId },
+      { key: CustomerIdKey, value: String(input.customerId) },
+      { key: ServiceIdKey, value: String(input.serviceId) },
+      { key: OrderStatusKey, value: 'PENDING' },
+    ],
+  });
   try {
-    return await deps.temporal.workflow.start<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [input],
-      // A concurrent duplicate joins the running workflow; a closed one is never started again.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      staticSummary: `Order of service #${input.serviceId} by customer #${input.customerId} (${input.methodType}, ${input.upgradeIds.length} upgrade(s))`,
-      staticDetails: [
-        `**Order** ${input.orderId}`,
-        `**Customer** #${input.customerId}`,
-        `**Service** #${input.serviceId}, upgrades ${input.upgradeIds.length > 0 ? input.upgradeIds.map((id) => `#${id}`).join(', ') : 'none'}`,
-        `**Payment** ${input.methodType}; the total is in the current details once priced`,
-      ].join('\n\n'),
-      typedSearchAttributes: [
-        { key: OrderIdKey, value: input.orderId },
-        { key: CustomerIdKey, value: String(input.customerId) },
-        { key: ServiceIdKey, value: String(input.serviceId) },
-        { key: OrderStatusKey, value: 'PENDING' },
-      ],
+    await deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
+      args: [{}], updateId: PLACE_ORDER_UPDATE_ID, startWorkflowOperation,
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return deps.temporal.workflow.getHandle(workflowId);
-    throw err;
+    // The workflow ran to its end before (a replay whose outcome the database does not hold yet):
+    // its result is the outcome.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    await deps.temporal.workflow.getHandle<typeof orderWorkflow>(workflowId).result();
   }
 }
 
@@ -105,8 +114,9 @@ async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** The order's business refusal (the update's or the closed workflow's failure), as a DomainError. */
 function refusalOf(err: unknown): DomainError | undefined {
-  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
   const { type, message, details } = err.cause;
   if (!isErrorCode(type)) return undefined;
   const errors = (details?.[0] as { errors?: FieldErrors } | undefined)?.errors;
@@ -114,15 +124,6 @@ function refusalOf(err: unknown): DomainError | undefined {
 }
 
 /** The key is scoped to the customer and bound to the request it first came with. */
-async function orderIdForKey(sql: Sql, customerId: number, key: string, request: OrderRequest): Promise<string> {
-  const hash = createHash('sha256').update(JSON.stringify([request.serviceId, request.methodType, [...request.upgradeIds].sort((a, b) => a - b)])).digest('hex');
-  await sql`INSERT INTO order_requests (customer_id, idempotency_key, request_hash, order_id)
-    VALUES (${customerId}, ${key}, ${hash}, ${randomUUID()}) ON CONFLICT DO NOTHING`;
-  const [row] = await sql<{ orderId: string; requestHash: string }[]>`
-    SELECT order_id AS "orderId", request_hash AS "requestHash" FROM order_requests
-    WHERE customer_id = ${customerId} AND idempotency_key = ${key}`;
-  if (row!.requestHash !== hash) {
-    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'The idempotency key was already used for a different request.');
-  }
-  return row!.orderId;
+function requestHash(request: OrderRequest): string {
+  return createHash('sha256').update(JSON.stringify([request.serviceId, request.methodType, [...request.upgradeIds].sort((a, b) => a - b)])).digest('hex');
 }

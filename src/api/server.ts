@@ -26,7 +26,7 @@ await ensureSystemWallets(sql, config.money.currency);
 if (config.adminToken) await ensureBootstrapAdmin(sql, config.adminToken, config.money.currency);
 else log.warn('ADMIN_TOKEN is unset: this API bootstraps no admin (existing admins\' tokens still work)');
 const temporal = await connectClient(config.temporal, config.temporal.address);
-const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, log, metrics: createMetrics() });
+const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, ordersMaxInFlight: config.ordersMaxInFlight, delivery: config.delivery, log, metrics: createMetrics() });
 const server = await listen(app.fetch, config.port);
 log.info(`API listening on :${config.port}`);
 

@@ -1,19 +1,26 @@
 /**
- * `npm run reconcile`: checks every ledger invariant of SYSTEM.md §3 against the database and
- * exits non-zero when one fails. Uses DATABASE_URL, else the embedded database of a running
- * `npm start` (EMBEDDED_PG_PORT).
+ * `npm run reconcile`: checks every ledger invariant of SYSTEM.md §3 against the database, and that
+ * every open delivery has a running DeliveryWorkflow; exits non-zero when one fails. Uses
+ * DATABASE_URL and TEMPORAL_ADDRESS, else those of a running `npm start` (EMBEDDED_PG_PORT,
+ * TEMPORAL_PORT).
  */
 import { loadConfig } from '../config.js';
 import { createSql } from '../db/client.js';
-import { reconcile } from '../db/reconciliation.js';
+import { reconcileAll } from '../repair/deliveries.js';
 import { embeddedDatabaseUrl } from '../runtime/embedded-postgres.js';
+import { connectClient } from '../temporal/connection.js';
 
 const config = loadConfig();
 const sql = createSql(config.database.url ?? embeddedDatabaseUrl(config.database.embeddedPort), { max: 1 });
+const temporal = await connectClient(config.temporal, config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`)
+  .catch((err: unknown) => {
+    process.stderr.write(`reconciliation could not reach Temporal: ${(err as Error).message}\n`);
+    process.exit(2);
+  });
 try {
-  const report = await reconcile(sql);
+  const report = await reconcileAll({ sql, temporal });
   for (const check of report.checks) {
-    process.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(28)} ${check.detail}\n`);
+    process.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(31)} ${check.detail}\n`);
   }
   process.stdout.write(report.ok ? 'reconciliation: ok\n' : 'reconciliation: FAILED\n');
   process.exitCode = report.ok ? 0 : 1;
@@ -21,5 +28,6 @@ try {
   process.stderr.write(`reconciliation could not run: ${(err as Error).message}\n`);
   process.exitCode = 2;
 } finally {
+  await temporal.connection.close();
   await sql.end({ timeout: 5 });
 }

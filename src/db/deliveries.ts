@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from '../domain/delivery.js';
+import type { ActorRole, DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
 import type { Fragment, Tx } from './client.js';
 
 export type { DeliveryStatus };
@@ -73,4 +73,19 @@ function selectDeliveries(sql: Tx, where: Fragment, limit: number, offset: numbe
 
 export async function eventExists(sql: Tx, eventKey: string): Promise<boolean> {
   return (await sql`SELECT 1 FROM delivery_events WHERE event_key = ${eventKey}`).length > 0;
+}
+
+/** A delivery's events as its moves: every event after its creation, times as ISO strings. */
+export function historyOf(events: DeliveryEvent[]): TransitionRecord[] {
+  return events.flatMap((e) => e.from === null ? [] : [{
+    from: e.from, to: e.to, actorRole: e.actorRole as ActorRole, actorId: e.actorId, reason: e.reason, at: new Date(e.at).toISOString(),
+  }]);
+}
+
+/** Open deliveries older than `olderThanMs` (younger ones may still be getting their workflow). */
+export async function openDeliveries(sql: Tx, olderThanMs: number): Promise<{ id: string; orderId: string }[]> {
+  return sql<{ id: string; orderId: string }[]>`
+    SELECT id, order_id AS "orderId" FROM service_deliveries
+    WHERE status NOT IN ('COMPLETED', 'CANCELLED') AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+    ORDER BY created_at`;
 }

@@ -42,6 +42,26 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
+/**
+ * A write the database itself refused (SYSTEM.md §3's last line of defence): an order's escrow would
+ * go below zero, a delivery move the status no longer allows, or an event key already recorded for
+ * another move. No retry can make it succeed.
+ */
+export class GuardRefusal extends Error {
+  constructor(readonly guard: 'escrow' | 'status' | 'event_key', message: string) {
+    super(message);
+    this.name = 'GuardRefusal';
+  }
+}
+
+/** PostgreSQL's SQLSTATEs of migrations/002_money_guards.sql, as GuardRefusals. */
+export function asGuardRefusal(err: unknown): GuardRefusal | undefined {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  if (code === 'MK001') return new GuardRefusal('escrow', message ?? 'escrow guard');
+  if (code === 'MK002') return new GuardRefusal('status', message ?? 'delivery status guard');
+  return undefined;
+}
+
 /** Moves money between two wallets atomically; see transferIn for the rules. */
 export function transfer(sql: Sql, request: TransferRequest): Promise<TransferResult> {
   return sql.begin((tx) => transferIn(tx, request));
@@ -74,14 +94,15 @@ export async function transferIn(tx: Tx, request: TransferRequest): Promise<Tran
   if (from && from.systemName !== 'external' && from.balance < request.amount) {
     throw new DomainError('INSUFFICIENT_BALANCE', MESSAGES.INSUFFICIENT_BALANCE);
   }
-  await tx`UPDATE wallets SET balance = balance - ${request.amount} WHERE id = ${fromId}`;
-  await tx`UPDATE wallets SET balance = balance + ${request.amount} WHERE id = ${toId}`;
+  // The transfer first: its trigger refuses a release from escrow the order does not hold (MK001).
   const [created] = await tx<Transfer[]>`
     WITH t AS (
       INSERT INTO transfers (idempotency_key, from_wallet_id, to_wallet_id, amount, kind, order_id)
       VALUES (${request.key}, ${fromId}, ${toId}, ${request.amount}, ${request.kind}, ${request.orderId ?? null})
       RETURNING *)
-    ${selectTransfers(tx, 't')}`;
+    ${selectTransfers(tx, 't')}`.catch((err: unknown) => { throw asGuardRefusal(err) ?? err; });
+  await tx`UPDATE wallets SET balance = balance - ${request.amount} WHERE id = ${fromId}`;
+  await tx`UPDATE wallets SET balance = balance + ${request.amount} WHERE id = ${toId}`;
   return { transfer: created!, replayed: false };
 }
 

@@ -1,5 +1,6 @@
 import type { OrderPrice, Rates } from '../domain/pricing.js';
 import type { Fragment, Sql, Tx } from './client.js';
+import { createDeliveryForOrder } from './deliveries.js';
 
 export type OrderStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REFUNDED';
 import type { MethodType } from '../domain/payment.js';
@@ -18,6 +19,7 @@ export interface OrderDraft {
   price: OrderPrice;
   currency: string;
   rates: Rates;
+  deadlines: { acceptTimeoutMs: number; reviewTimeoutMs: number };
 }
 
 export interface Order {
@@ -35,27 +37,35 @@ export interface Order {
   currency: string;
   taxRateBp: number;
   platformFeeBp: number;
+  /** The delivery deadlines copied onto the order (null on orders placed before they were). */
+  acceptTimeoutMs: number | null;
+  reviewTimeoutMs: number | null;
   failureCode: string | null;
   paidAt: Date | null;
   createdAt: Date;
   delivery: { id: string; status: string } | null;
 }
 
-/** Records a paid order. Idempotent by order id: a retried activity finds the row already there. */
-export async function insertPaidOrder(sql: Sql, draft: OrderDraft): Promise<void> {
+/**
+ * Records a paid order and, in the same transaction, its delivery in status NEW (the seed's
+ * OrderObserver runs in the order's own transaction), so the answer's delivery exists the moment
+ * the order does. Idempotent by order id: a retried activity finds the rows already there.
+ */
+export async function insertPaidOrder(sql: Sql, draft: OrderDraft, deliveryId: string): Promise<void> {
   await sql.begin(async (tx) => {
     const inserted = await tx`
       INSERT INTO orders (id, customer_id, provider_id, service_id, service_name, service_price, method_type,
-        status, subtotal, tax, total, currency, tax_rate_bp, platform_fee_bp, paid_at)
+        status, subtotal, tax, total, currency, tax_rate_bp, platform_fee_bp, accept_timeout_ms, review_timeout_ms, paid_at)
       VALUES (${draft.orderId}, ${draft.customerId}, ${draft.providerId}, ${draft.serviceId}, ${draft.serviceName},
         ${draft.servicePrice}, ${draft.methodType}, 'COMPLETED', ${draft.price.subtotal}, ${draft.price.tax},
-        ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp}, now())
+        ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp},
+        ${draft.deadlines.acceptTimeoutMs}, ${draft.deadlines.reviewTimeoutMs}, now())
       ON CONFLICT (id) DO NOTHING RETURNING id`;
     if (inserted.length === 0) return;
-    for (const upgrade of draft.upgrades) {
-      await tx`INSERT INTO order_upgrades (order_id, upgrade_id, name, price)
-        VALUES (${draft.orderId}, ${upgrade.id}, ${upgrade.name}, ${upgrade.price})`;
+    if (draft.upgrades.length > 0) {
+      await tx`INSERT INTO order_upgrades ${tx(draft.upgrades.map((u) => ({ order_id: draft.orderId, upgrade_id: u.id, name: u.name, price: u.price })))}`;
     }
+    await createDeliveryForOrder(tx, { deliveryId, orderId: draft.orderId });
   });
 }
 
@@ -71,10 +81,6 @@ export async function markOrderFailed(sql: Tx, draft: OrderDraft, failureCode: s
       ${draft.servicePrice}, ${draft.methodType}, 'FAILED', ${draft.price.subtotal}, ${draft.price.tax},
       ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp}, ${failureCode})
     ON CONFLICT (id) DO UPDATE SET status = 'FAILED', failure_code = excluded.failure_code, updated_at = now()`;
-}
-
-export async function setOrderStatus(sql: Tx, orderId: string, status: OrderStatus): Promise<void> {
-  await sql`UPDATE orders SET status = ${status}, updated_at = now() WHERE id = ${orderId}`;
 }
 
 export async function findOrder(sql: Tx, id: string, customerId?: number): Promise<Order | undefined> {
@@ -93,6 +99,7 @@ async function selectOrders(sql: Tx, where: Fragment, limit: number, offset: num
     SELECT o.id, o.status, o.customer_id AS "customerId", o.provider_id AS "providerId", o.service_id AS "serviceId",
       o.service_name AS "serviceName", o.method_type AS "methodType", o.subtotal, o.tax, o.total, o.currency,
       o.tax_rate_bp AS "taxRateBp", o.platform_fee_bp AS "platformFeeBp", o.failure_code AS "failureCode",
+      o.accept_timeout_ms AS "acceptTimeoutMs", o.review_timeout_ms AS "reviewTimeoutMs",
       o.paid_at AS "paidAt", o.created_at AS "createdAt",
       coalesce((SELECT json_agg(json_build_object('id', u.upgrade_id, 'name', u.name, 'price', u.price) ORDER BY u.upgrade_id)
         FROM order_upgrades u WHERE u.order_id = o.id), '[]'::json) AS upgrades,

@@ -1,7 +1,7 @@
 import type { DeliveryStatus } from '../domain/delivery.js';
 import { splitPayout } from '../domain/pricing.js';
 import type { Tx } from './client.js';
-import { lockWallets, transferIn, type TransferKind, type WalletRef } from './ledger.js';
+import { asGuardRefusal, GuardRefusal, lockWallets, transferIn, type TransferKind, type WalletRef } from './ledger.js';
 
 export interface TransitionRow {
   deliveryId: string;
@@ -21,22 +21,30 @@ export const refundKey = (orderId: string): string => `order:${orderId}:refund`;
 /**
  * One delivery transition in one database transaction: the event row, the delivery's status and
  * timestamps, and — when the delivery becomes final — the money: the payout's three transfers out
- * of escrow, or the refund with the order marked REFUNDED. The event key makes a retry a no-op, and
- * each transfer's business key would stop a second payout even if it were not.
+ * of escrow, or the refund with the order marked REFUNDED. The event key makes a retry a no-op;
+ * anything else the database refuses (a stale status, a reused key, escrow already released) is a
+ * GuardRefusal, and the transaction moves nothing.
  */
 export async function applyTransition(tx: Tx, row: TransitionRow): Promise<{ applied: boolean }> {
-  const inserted = await tx`
-    INSERT INTO delivery_events (delivery_id, event_key, from_status, to_status, actor_role, actor_id, reason, created_at)
-    VALUES (${row.deliveryId}, ${row.eventKey}, ${row.from}, ${row.to}, ${row.actorRole}, ${row.actorId}, ${row.reason}, ${row.at})
-    ON CONFLICT (event_key) DO NOTHING RETURNING id`;
-  if (inserted.length === 0) return { applied: false };
-
-  await tx`UPDATE service_deliveries SET status = ${row.to}, updated_at = ${row.at},
+  // A key already recorded is a retry of the same move (a no-op), or another move reusing it: refused.
+  const [recorded] = await tx<{ from: DeliveryStatus | null; to: DeliveryStatus }[]>`
+    SELECT from_status AS "from", to_status AS "to" FROM delivery_events WHERE event_key = ${row.eventKey}`;
+  if (recorded) {
+    if (recorded.from === row.from && recorded.to === row.to) return { applied: false };
+    throw new GuardRefusal('event_key', `event key ${row.eventKey} already recorded ${recorded.from} → ${recorded.to}, not ${row.from} → ${row.to}`);
+  }
+  // Compare and set: the move happens only from the status it was decided in (the trigger of
+  // migrations/002 also refuses any move off a final status or outside SYSTEM.md §4's table).
+  const moved = await tx`UPDATE service_deliveries SET status = ${row.to}, updated_at = ${row.at},
       started_at = CASE WHEN ${row.to} = 'IN_PROGRESS' THEN coalesce(started_at, ${row.at}) ELSE started_at END,
       submitted_at = CASE WHEN ${row.to} = 'REVIEWING' THEN ${row.at}::timestamptz ELSE submitted_at END,
       completed_at = CASE WHEN ${row.to} = 'COMPLETED' THEN ${row.at}::timestamptz ELSE completed_at END,
       cancelled_at = CASE WHEN ${row.to} = 'CANCELLED' THEN ${row.at}::timestamptz ELSE cancelled_at END
-    WHERE id = ${row.deliveryId}`;
+    WHERE id = ${row.deliveryId} AND status = ${row.from} RETURNING id`.catch((err: unknown) => { throw asGuardRefusal(err) ?? err; });
+  if (moved.length === 0) throw new GuardRefusal('status', `delivery ${row.deliveryId} is no longer ${row.from}; ${row.from} → ${row.to} refused`);
+  await tx`
+    INSERT INTO delivery_events (delivery_id, event_key, from_status, to_status, actor_role, actor_id, reason, created_at)
+    VALUES (${row.deliveryId}, ${row.eventKey}, ${row.from}, ${row.to}, ${row.actorRole}, ${row.actorId}, ${row.reason}, ${row.at})`;
   if (row.to === 'COMPLETED') await payOut(tx, row.orderId);
   if (row.to === 'CANCELLED') await refund(tx, row.orderId);
   return { applied: true };

@@ -12,6 +12,16 @@ export type DeliveryAction = (typeof DELIVERY_ACTIONS)[number];
 export type ActorRole = 'customer' | 'provider' | 'admin' | 'system' | 'operator';
 export interface Actor { role: ActorRole; id: number | null }
 
+/** One move as the workflow and the database record it: who, from, to, why and when (ISO time). */
+export interface TransitionRecord {
+  from: DeliveryStatus;
+  to: DeliveryStatus;
+  actorRole: ActorRole;
+  actorId: number | null;
+  reason: string | null;
+  at: string;
+}
+
 /** Who may ask for each move. "customer"/"provider" mean the delivery's own customer/provider. */
 type Party = 'customer' | 'provider' | 'admin';
 interface Move { action: DeliveryAction; from: DeliveryStatus; to: DeliveryStatus; by: readonly Party[] }
@@ -25,6 +35,15 @@ export const MOVES: readonly Move[] = [
   { action: 'cancel', from: 'IN_PROGRESS', to: 'CANCELLED', by: ['provider', 'admin'] },
   { action: 'cancel', from: 'REVIEWING', to: 'CANCELLED', by: ['admin'] },
 ];
+
+/**
+ * What happens when nobody acts: an unstarted delivery is cancelled after the accept deadline, an
+ * unreviewed one approved after the review deadline (SYSTEM.md §4). Other statuses wait.
+ */
+export const DEADLINES: Partial<Record<DeliveryStatus, { action: DeliveryAction; deadline: 'accept' | 'review'; because: string }>> = {
+  NEW: { action: 'cancel', deadline: 'accept', because: 'the provider has not started' },
+  REVIEWING: { action: 'approve', deadline: 'review', because: 'the customer has not reviewed' },
+};
 
 export const FINAL_STATUSES: readonly DeliveryStatus[] = ['COMPLETED', 'CANCELLED'];
 export const isFinal = (status: DeliveryStatus): boolean => FINAL_STATUSES.includes(status);

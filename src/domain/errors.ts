@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'INSUFFICIENT_BALANCE',
   'PAYMENT_METHOD_UNAVAILABLE',
   'IDEMPOTENCY_KEY_REUSED',
+  'ORDER_CANCELLED',
+  'ORDER_FAILED',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;
@@ -30,6 +32,14 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }
 
+/**
+ * Failure types that never reach a client: a write the database refused (a guard of
+ * migrations/002), which workflows handle by taking the database's state; and a transfer key reused
+ * with other fields, a bug that no retry can fix.
+ */
+export const GUARD_REFUSED = 'GUARD_REFUSED';
+export const TRANSFER_KEY_CONFLICT = 'TRANSFER_KEY_CONFLICT';
+
 /** Messages the seed names, kept word for word. */
 export const MESSAGES = {
   UNAUTHENTICATED: 'Unauthenticated.',
@@ -38,6 +48,7 @@ export const MESSAGES = {
   INSUFFICIENT_BALANCE: 'Wallet does not have enough balance',
   PAYMENT_METHOD_UNAVAILABLE: 'Under Development',
   SERVICE_ID_INVALID: 'The selected service id is invalid.',
+  ORDER_FAILED: 'The order could not be recorded; the payment was refunded.',
 } as const;
 
 /** A refusal the business rules make; never retried, never a 5xx. */
@@ -46,6 +57,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly errors?: FieldErrors,
+    /** For UNAVAILABLE: when the client may try again, in seconds. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'DomainError';

@@ -18,6 +18,10 @@ export function createMetrics() {
     ordersPlaced: new Counter({ name: 'orders_placed_total', help: 'Orders paid into escrow', registers: [registry] }),
     ordersRefused: new Counter({ name: 'orders_refused_total', help: 'Orders refused, by error code', labelNames: ['code'] as const, registers: [registry] }),
     payouts: new Counter({ name: 'delivery_payouts_total', help: 'Deliveries completed and paid out', registers: [registry] }),
+    writesRefused: new Counter({
+      name: 'money_writes_refused_total', help: 'Writes the database refused and no retry can fix, by guard (escrow, status, event_key, transfer_key)',
+      labelNames: ['guard'] as const, registers: [registry],
+    }),
     refunds: new Counter({ name: 'delivery_refunds_total', help: 'Deliveries cancelled and refunded', registers: [registry] }),
   };
 }

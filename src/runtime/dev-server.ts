@@ -27,8 +27,27 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
-// Update-with-start (used for idempotent order creation) goes through ExecuteMultiOperation.
-const DYNAMIC_CONFIG = ['frontend.enableExecuteMultiOperation=true'];
+/**
+ * The dev server's defaults are tuned for a laptop demo; each of these was measured with
+ * `npm run bench` (README, Benchmark):
+ * - Update-with-Start (how the API places an order) goes through ExecuteMultiOperation.
+ * - The dev server forces a search-attribute cache refresh on every read: about 42 persistence
+ *   reads per order (GetCurrentClusterMetadata, GetNamespace) that change nothing here.
+ * - One partition per task queue: with a few pollers, 4 partitions forward tasks between
+ *   partitions or write them to the backlog.
+ * - The one history shard's queue readers poll at most 20 times a second by default, which puts
+ *   up to 50 ms in front of every first workflow task and child start. HISTORY_QUEUE_POLL_RPS.
+ */
+export const HISTORY_QUEUE_POLL_RPS = Number(process.env.TEMPORAL_DEV_QUEUE_POLL_RPS ?? 200);
+const DYNAMIC_CONFIG = [
+  'frontend.enableExecuteMultiOperation=true',
+  'system.forceSearchAttributesCacheRefreshOnRead=false',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+  `history.transferProcessorMaxPollRPS=${HISTORY_QUEUE_POLL_RPS}`,
+  `history.timerProcessorMaxPollRPS=${HISTORY_QUEUE_POLL_RPS}`,
+  `history.visibilityProcessorMaxPollRPS=${HISTORY_QUEUE_POLL_RPS}`,
+];
 // SQLite in WAL mode with synchronous=NORMAL: a commit is a write to the WAL, not an fsync of the
 // database file. Measured on the 2-core machine, the default made the dev server spend its time in
 // the kernel (fsync) and capped orders at a few per second. A crash of the dev server process loses

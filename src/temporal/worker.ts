@@ -19,6 +19,8 @@ export interface WorkerOptions {
   bundle?: WorkflowBundleWithSourceMap;
   /** A bundle written by `npm run build`. */
   bundlePath?: string;
+  /** Other workflow code to bundle instead of the product's (the bench's engine-floor workflows). */
+  workflowsPath?: string;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -28,7 +30,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(options.bundle ? { workflowBundle: options.bundle }
+    ...(options.workflowsPath ? { workflowsPath: options.workflowsPath }
+      : options.bundle ? { workflowBundle: options.bundle }
       : options.bundlePath ? { workflowBundle: { codePath: options.bundlePath } }
         : { workflowsPath: WORKFLOWS_PATH }),
   });

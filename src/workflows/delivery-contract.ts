@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor, DeliveryAction, DeliveryStatus } from '../domain/delivery.js';
+import type { Actor, DeliveryAction, DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
 import type { PayoutSplit, Rates } from '../domain/pricing.js';
 
 /** The delivery workflow's contract: the API, the worker and the tests import names from here only. */
@@ -18,6 +18,12 @@ export interface DeliveryWorkflowInput {
   currency: string;
   rates: Rates;
   deadlines: DeliveryDeadlines;
+  /**
+   * Where the delivery stands when this run starts: absent for a new delivery (NEW, no history);
+   * set by an operator's resume, rebuilt from the database, so the new run continues from there.
+   */
+  status?: DeliveryStatus;
+  history?: TransitionRecord[];
 }
 
 /** What a provider, customer or admin sends with a transition (an Update, from the API). */
@@ -25,14 +31,7 @@ export interface DeliveryCommand { actor: Actor; reason?: string }
 /** What an operator sends with a signal from the Web UI or the CLI: the operator is the actor. */
 export interface OperatorCommand { reason?: string }
 
-export interface TransitionRecord {
-  from: DeliveryStatus;
-  to: DeliveryStatus;
-  actorRole: Actor['role'];
-  actorId: number | null;
-  reason: string | null;
-  at: string;
-}
+export type { TransitionRecord };
 
 export interface DeliveryState {
   deliveryId: string;
@@ -45,6 +44,8 @@ export interface DeliveryState {
   currency: string;
   payout: PayoutSplit;
   refusedSignals: { action: DeliveryAction; status: DeliveryStatus; reason: string | null; at: string }[];
+  /** Moves the workflow decided but the database refused (a Reset, a second run): never applied. */
+  refusedMoves: { action: DeliveryAction; from: DeliveryStatus; to: DeliveryStatus; actorRole: Actor['role']; why: string; at: string }[];
 }
 
 // Updates (not signals) for the API: the caller learns at once whether the move was accepted, and
@@ -70,3 +71,8 @@ export const deliveryStateQuery = defineQuery<DeliveryState>('state');
 
 /** The ledger/event key of a transition made by an Update: lets a retried HTTP call find it. */
 export const updateEventKey = (deliveryId: string, updateId: string): string => `delivery:${deliveryId}:update:${updateId}`;
+/** Keys of moves no caller names (signals, timers, a cancellation request): unique across runs. */
+export const runEventKey = (deliveryId: string, runId: string, source: 'signal' | 'timer' | 'cancel-request', n: number): string =>
+  `delivery:${deliveryId}:${source}:${runId}:${n}`;
+/** The update ID of a transition with an Idempotency-Key: the key is the user's, so the user is in it. */
+export const transitionUpdateId = (userId: number, idempotencyKey: string): string => `user:${userId}:${idempotencyKey}`;

@@ -1,127 +1,186 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, currentUpdateInfo, getExternalWorkflowHandle, log, patched,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, currentUpdateInfo, isCancellation, log,
   proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { DELIVERY_ACTIONS, isFinal, transition, type Actor, type DeliveryAction } from '../domain/delivery.js';
+import { DEADLINES, DELIVERY_ACTIONS, isFinal, transition, type Actor, type DeliveryAction, type DeliveryStatus } from '../domain/delivery.js';
+import { GUARD_REFUSED } from '../domain/errors.js';
 import { splitPayout } from '../domain/pricing.js';
 import { summary } from './activity-summary.js';
 import {
-  deliveryStateQuery, deliverySignals, deliveryUpdates, updateEventKey,
-  type DeliveryState, type DeliveryWorkflowInput,
+  deliveryStateQuery, deliverySignals, deliveryUpdates, runEventKey, updateEventKey,
+  type DeliveryState, type DeliveryWorkflowInput, type TransitionRecord,
 } from './delivery-contract.js';
-import { deliveryCreatedSignal } from './order-contract.js';
 import { DeliveryStatusKey, OrderStatusKey } from './search-attributes.js';
 
 // Each write is one idempotent database transaction (event key, transfer keys): retried until the
-// database answers, so a payout or refund, once decided, always lands exactly once.
+// database answers, so a payout or refund, once decided, always lands exactly once. A write the
+// database refuses (GUARD_REFUSED) is not retried: the workflow takes the database's word for it.
 const recordActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
-const NO_DELIVERY_WAIT = 'order-answers-without-waiting-for-the-delivery';
 const SYSTEM: Actor = { role: 'system', id: null };
 const OPERATOR: Actor = { role: 'operator', id: null };
 
 /**
  * One delivery of a paid order, from NEW to COMPLETED (payout) or CANCELLED (refund). Providers and
- * customers move it with Updates, operators with Signals, and two timers stand in for whoever
- * fails to act: an unstarted delivery is cancelled, an unreviewed one approved.
+ * customers move it with Updates, operators with Signals or the Web UI's Cancel, and the deadlines
+ * of DEADLINES stand in for whoever fails to act. The database has the last word on every move.
  */
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryState> {
-  const parties = { customerId: input.customerId, providerId: input.providerId };
-  const state: DeliveryState = {
-    deliveryId: input.deliveryId, orderId: input.orderId, status: 'NEW', history: [], deadline: null,
-    total: input.total, currency: input.currency, payout: splitPayout(input.total, input.rates), refusedSignals: [],
-  };
-  let created = false;
-  let moves = 0;
-
-  /** Decides and applies one move. The status changes before the first await, so of two moves
-   * racing for the same state exactly one wins; the other is refused as an invalid transition. */
-  async function move(action: DeliveryAction, actor: Actor, reason: string | undefined, eventKey: string): Promise<DeliveryState> {
-    const verdict = transition(state.status, action, actor, parties);
-    if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
-    const record = { from: verdict.from, to: verdict.to, actorRole: actor.role, actorId: actor.id, reason: reason ?? null, at: new Date().toISOString() };
-    state.status = verdict.to;
-    state.history.push(record);
-    moves += 1;
-    showStatus();
-    await condition(() => created);
-    const what = verdict.to === 'COMPLETED' ? ', pay out' : verdict.to === 'CANCELLED' ? ', refund' : '';
-    await recordActivity.recordTransition.executeWithOptions(
-      summary(`${record.from} → ${record.to} by ${actor.role}${what}`),
-      [{ deliveryId: input.deliveryId, orderId: input.orderId, eventKey, ...record }],
-    );
-    return state;
+  const delivery = new Delivery(input);
+  delivery.listen();
+  try {
+    await delivery.untilFinal();
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // The Web UI's Cancel is an operator's cancel; a payout or refund already under way finishes.
+    await CancellationScope.nonCancellable(() => delivery.cancelOnRequest());
   }
-
-  function showStatus(): void {
-    upsertSearchAttributes([
-      { key: DeliveryStatusKey, value: state.status },
-      ...(state.status === 'CANCELLED' ? [{ key: OrderStatusKey, value: 'REFUNDED' }] : []),
-    ]);
-    const next = state.deadline ? `; ${state.deadline.action} automatically at ${state.deadline.at}` : '';
-    setCurrentDetails(`Status: **${state.status}**${next}. Escrow ${state.total} ${state.currency}.`);
-  }
-
-  setHandler(deliveryStateQuery, () => state);
-  for (const action of DELIVERY_ACTIONS) {
-    setHandler(deliveryUpdates[action], ({ actor, reason }) => move(action, actor, reason, updateEventKey(input.deliveryId, currentUpdateInfo()!.id)), {
-      validator: ({ actor }) => {
-        const verdict = transition(state.status, action, actor, parties);
-        if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
-      },
-    });
-    setHandler(deliverySignals[action], async ({ reason } = {}) => {
-      if (!transition(state.status, action, OPERATOR, parties).ok) {
-        // An operator's mistake must never fail the workflow: note it where the query shows it.
-        state.refusedSignals.push({ action, status: state.status, reason: reason ?? null, at: new Date().toISOString() });
-        log.warn('refused operator signal', { action, status: state.status });
-        return;
-      }
-      await move(action, OPERATOR, reason, `delivery:${input.deliveryId}:signal:${moves}`);
-    });
-  }
-
-  await recordActivity.createDelivery.executeWithOptions(
-    summary('create the service delivery (NEW)'), [{ deliveryId: input.deliveryId, orderId: input.orderId }],
-  );
-  created = true;
-  showStatus();
-  // Deliveries started before the order stopped waiting still tell it (and replay so).
-  if (!patched(NO_DELIVERY_WAIT)) await tellParent(input.deliveryId);
-
-  while (!isFinal(state.status)) {
-    const seen = moves;
-    const timed = state.status === 'NEW' ? { action: 'cancel' as const, ms: input.deadlines.acceptTimeoutMs }
-      : state.status === 'REVIEWING' ? { action: 'approve' as const, ms: input.deadlines.reviewTimeoutMs } : undefined;
-    state.deadline = timed ? { action: timed.action, at: new Date(Date.now() + timed.ms).toISOString() } : null;
-    showStatus();
-    if (!timed) {
-      await condition(() => moves !== seen);
-      continue;
-    }
-    const label = timed.action === 'cancel' ? 'provider has not started' : 'customer has not reviewed';
-    const acted = await condition(() => moves !== seen, timed.ms, { summary: `${timed.action} if the ${label}` });
-    if (!acted) {
-      await move(timed.action, SYSTEM, `${label} within ${timed.ms} ms`, `delivery:${input.deliveryId}:timer:${seen}`);
-    }
-  }
-  state.deadline = null;
-  showStatus();
   // Let a racing Update finish (and answer its caller) before the workflow closes.
-  await condition(allHandlersFinished);
-  return state;
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  return delivery.state;
 }
 
-async function tellParent(deliveryId: string): Promise<void> {
-  const parent = workflowInfo().parent;
-  if (!parent) return;
-  try {
-    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(deliveryCreatedSignal, { deliveryId });
-  } catch {
-    // The order workflow stopped waiting and closed; the delivery is there all the same.
+class Delivery {
+  readonly state: DeliveryState;
+  private readonly parties: { customerId: number; providerId: number };
+  private readonly runId = workflowInfo().runId;
+  /** Bumped by every move (and every correction from the database): wakes the main loop. */
+  private moves = 0;
+  private shownStatus: DeliveryStatus;
+  /** Moves are written in the order they were decided, one after the other. */
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly input: DeliveryWorkflowInput) {
+    this.parties = { customerId: input.customerId, providerId: input.providerId };
+    this.shownStatus = input.status ?? 'NEW';
+    this.state = {
+      deliveryId: input.deliveryId, orderId: input.orderId, status: input.status ?? 'NEW', history: [...(input.history ?? [])],
+      deadline: null, total: input.total, currency: input.currency, payout: splitPayout(input.total, input.rates),
+      refusedSignals: [], refusedMoves: [],
+    };
   }
+
+  listen(): void {
+    setHandler(deliveryStateQuery, () => this.state);
+    for (const action of DELIVERY_ACTIONS) {
+      setHandler(deliveryUpdates[action], async ({ actor, reason }) => {
+        const done = await this.move(action, actor, reason, updateEventKey(this.input.deliveryId, currentUpdateInfo()!.id));
+        if (!done) throw ApplicationFailure.create({ type: 'INVALID_TRANSITION', message: `Cannot ${action} a delivery that is ${this.state.status}.`, nonRetryable: true });
+        return this.state;
+      }, {
+        validator: ({ actor }) => {
+          const verdict = transition(this.state.status, action, actor, this.parties);
+          if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
+        },
+      });
+      setHandler(deliverySignals[action], async ({ reason } = {}) => {
+        if (!transition(this.state.status, action, OPERATOR, this.parties).ok) {
+          // An operator's mistake must never fail the workflow: note it where the query shows it.
+          this.state.refusedSignals.push({ action, status: this.state.status, reason: reason ?? null, at: new Date().toISOString() });
+          log.warn('refused operator signal', { action, status: this.state.status });
+          return;
+        }
+        await this.move(action, OPERATOR, reason, runEventKey(this.input.deliveryId, this.runId, 'signal', this.moves));
+      });
+    }
+  }
+
+  /** Waits for moves, acting on a deadline when nobody else does, until the delivery is final. */
+  async untilFinal(): Promise<void> {
+    this.show();
+    while (!isFinal(this.state.status)) {
+      const seen = this.moves;
+      const rule = DEADLINES[this.state.status];
+      const ms = rule && (rule.deadline === 'accept' ? this.input.deadlines.acceptTimeoutMs : this.input.deadlines.reviewTimeoutMs);
+      this.state.deadline = rule && ms !== undefined ? { action: rule.action as 'cancel' | 'approve', at: new Date(Date.now() + ms).toISOString() } : null;
+      this.show();
+      if (!rule || ms === undefined) {
+        await condition(() => this.moves !== seen);
+        continue;
+      }
+      const acted = await condition(() => this.moves !== seen, ms, { summary: `${rule.action} if ${rule.because}` });
+      if (!acted) await this.move(rule.action, SYSTEM, `${rule.because} within ${ms} ms`, runEventKey(this.input.deliveryId, this.runId, 'timer', seen));
+    }
+    this.state.deadline = null;
+    this.show();
+  }
+
+  /** A cancellation request on an open delivery: the operator's cancel. On a final one: nothing. */
+  async cancelOnRequest(): Promise<void> {
+    await this.writes;
+    if (isFinal(this.state.status)) return;
+    await this.move('cancel', OPERATOR, 'cancellation requested for the workflow (Temporal Cancel)',
+      runEventKey(this.input.deliveryId, this.runId, 'cancel-request', this.moves));
+    this.state.deadline = null;
+    this.show();
+  }
+
+  /**
+   * Decides one move and writes it. The status changes before the first await, so of two moves
+   * racing for the same state exactly one wins here. The write runs to its end even if the workflow
+   * is cancelled meanwhile. Returns false when the database refused it (then the state is the
+   * database's and the refusal is recorded).
+   */
+  private async move(action: DeliveryAction, actor: Actor, reason: string | undefined, eventKey: string): Promise<boolean> {
+    const verdict = transition(this.state.status, action, actor, this.parties);
+    if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
+    const record: TransitionRecord = { from: verdict.from, to: verdict.to, actorRole: actor.role, actorId: actor.id, reason: reason ?? null, at: new Date().toISOString() };
+    this.state.status = verdict.to;
+    this.state.history.push(record);
+    this.moves += 1;
+    this.show();
+    const what = verdict.to === 'COMPLETED' ? ', pay out' : verdict.to === 'CANCELLED' ? ', refund' : '';
+    const write = this.writes.then(() => CancellationScope.nonCancellable(() => recordActivity.recordTransition.executeWithOptions(
+      summary(`${record.from} → ${record.to} by ${actor.role}${what}`),
+      [{ deliveryId: this.input.deliveryId, orderId: this.input.orderId, eventKey, ...record }],
+    )));
+    this.writes = write.catch(() => undefined);
+    try {
+      await write;
+      return true;
+    } catch (err) {
+      const refusal = guardRefusal(err);
+      if (!refusal) throw err;
+      await this.takeDatabaseState(action, record, refusal);
+      return false;
+    }
+  }
+
+  /** The database refused a move: its status and history stand, and the refusal is on record. */
+  private async takeDatabaseState(action: DeliveryAction, refused: TransitionRecord, why: string): Promise<void> {
+    const stored = await CancellationScope.nonCancellable(() => recordActivity.readDelivery.executeWithOptions(
+      summary('read the delivery back after a refused write'), [{ deliveryId: this.input.deliveryId }],
+    ));
+    log.warn('the database refused a move', { action, from: refused.from, to: refused.to, why, status: stored.status });
+    this.state.refusedMoves.push({ action, from: refused.from, to: refused.to, actorRole: refused.actorRole, why, at: refused.at });
+    this.state.status = stored.status;
+    this.state.history = stored.history;
+    this.moves += 1;
+    this.show();
+  }
+
+  /** One search-attribute upsert per status change (none when it did not change) and the UI's details. */
+  private show(): void {
+    if (this.state.status !== this.shownStatus) {
+      upsertSearchAttributes([
+        { key: DeliveryStatusKey, value: this.state.status },
+        ...(this.state.status === 'CANCELLED' ? [{ key: OrderStatusKey, value: 'REFUNDED' }] : []),
+      ]);
+      this.shownStatus = this.state.status;
+    }
+    const next = this.state.deadline ? `; ${this.state.deadline.action} automatically at ${this.state.deadline.at}` : '';
+    setCurrentDetails(`Status: **${this.state.status}**${next}. Escrow ${this.state.total} ${this.state.currency}.`);
+  }
+}
+
+/** The message of a write the database refused (the activity's failure, or its cause), else undefined. */
+function guardRefusal(err: unknown): string | undefined {
+  for (let e = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && e.type === GUARD_REFUSED) return e.message;
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { defineSignal } from '@temporalio/workflow';
+import { defineUpdate } from '@temporalio/workflow';
 import type { MethodType } from '../domain/payment.js';
 
 /** The order workflow's contract: the API, the worker and the tests import names from here only. */
@@ -23,5 +23,10 @@ export interface OrderWorkflowResult {
   deliveryId: string;
 }
 
-/** Sent by the child DeliveryWorkflow once the delivery row exists, so the order answers with it. */
-export const deliveryCreatedSignal = defineSignal<[{ deliveryId: string }]>('deliveryCreated');
+/**
+ * The API starts the order with this Update (Update-with-Start): it answers as soon as the order is
+ * paid and recorded with its delivery, before the DeliveryWorkflow starts. One ID per order, so a
+ * retried request joins the same update and gets the same outcome.
+ */
+export const placeOrderUpdate = defineUpdate<OrderWorkflowResult, [Record<string, never>]>('placeOrder');
+export const PLACE_ORDER_UPDATE_ID = 'place-order';

@@ -1,16 +1,17 @@
 import {
-  ActivityFailure, ApplicationFailure, ParentClosePolicy, condition, patched, proxyLocalActivities, setCurrentDetails,
-  setHandler, startChild, upsertSearchAttributes, uuid4, workflowInfo,
+  ActivityFailure, ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, condition, isCancellation,
+  ParentClosePolicy, proxyLocalActivities, setCurrentDetails, setHandler, startChild, upsertSearchAttributes, uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { summary } from './activity-summary.js';
 import type { OrderDraft } from '../db/orders.js';
-import { isErrorCode } from '../domain/errors.js';
+import { isErrorCode, MESSAGES } from '../domain/errors.js';
 import { priceOrder } from '../domain/pricing.js';
 import { deliveryWorkflowId } from './delivery-contract.js';
 import { deliveryWorkflow } from './delivery-workflow.js';
-import { deliveryCreatedSignal, type OrderWorkflowInput, type OrderWorkflowResult } from './order-contract.js';
-import { OrderStatusKey, OrderTotalKey, ProviderIdKey } from './search-attributes.js';
+import { placeOrderUpdate, type OrderWorkflowInput, type OrderWorkflowResult } from './order-contract.js';
+import { DeliveryStatusKey, OrderStatusKey, OrderTotalKey, ProviderIdKey } from './search-attributes.js';
 
 // Reads of the catalog: quick, harmless to repeat, retried until the database answers.
 const catalogActivity = proxyLocalActivities<Activities>({
@@ -30,76 +31,101 @@ const recordActivity = proxyLocalActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds', maximumAttempts: 8 },
 });
 
-/**
- * Since this change the API waits for the delivery row in the database instead: a signal from the
- * child and another workflow task for every order cost the Temporal server more than a few reads.
- */
-const NO_DELIVERY_WAIT = 'order-answers-without-waiting-for-the-delivery';
+type Outcome = { result: OrderWorkflowResult } | { failure: ApplicationFailure };
 
 /**
- * Validate → price → debit the wallet into escrow → record the paid order → hand over to the
- * DeliveryWorkflow. Refusals end the workflow with a non-retryable failure typed by the error code.
+ * Validate → price → debit the wallet into escrow → record the paid order with its delivery →
+ * answer the caller → hand over to the DeliveryWorkflow. Refusals end the workflow with a
+ * non-retryable failure typed by the error code, and the caller's Update gets the same failure.
+ *
+ * Cancellation (the Web UI's Cancel) is honoured until the money moves: before the debit the order
+ * ends as ORDER_CANCELLED with nothing charged; from the debit on, paying, recording and starting
+ * the delivery run to the end in a non-cancellable scope, so no money waits in escrow without an
+ * order and a delivery that tracks it (an operator then cancels the delivery, which refunds).
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowResult> {
-  let createdDeliveryId: string | undefined;
-  setHandler(deliveryCreatedSignal, ({ deliveryId }) => {
-    createdDeliveryId = deliveryId;
+  let outcome: Outcome | undefined;
+  setHandler(placeOrderUpdate, async () => {
+    await CancellationScope.nonCancellable(() => condition(() => outcome !== undefined));
+    if ('failure' in outcome!) throw outcome!.failure;
+    return outcome!.result;
   });
+  try {
+    const result = await placeOrder(input);
+    outcome = { result: result.answer };
+    await CancellationScope.nonCancellable(() => startDelivery(input, result));
+    return result.answer;
+  } catch (err) {
+    if (err instanceof ApplicationFailure) {
+      outcome = { failure: err };
+      upsertSearchAttributes([{ key: OrderStatusKey, value: 'FAILED' }]);
+    }
+    throw err;
+  }
+}
 
-  const validated = await refused(() => catalogActivity.validateOrder.executeWithOptions(
+interface Placed { answer: OrderWorkflowResult; draft: OrderDraft; deadlines: { acceptTimeoutMs: number; reviewTimeoutMs: number } }
+
+async function placeOrder(input: OrderWorkflowInput): Promise<Placed> {
+  const validated = await cancellable(() => refused(() => catalogActivity.validateOrder.executeWithOptions(
     summary(`validate service #${input.serviceId} and ${input.upgradeIds.length} upgrade(s)`),
     [{ serviceId: input.serviceId, upgradeIds: input.upgradeIds, methodType: input.methodType }],
-  ));
+  )));
   const price = priceOrder({
     servicePrice: validated.servicePrice,
     upgradePrices: validated.upgrades.map((u) => u.price),
     rates: validated.rates,
   });
   const draft: OrderDraft = { ...input, ...validated, price };
+  if (CancellationScope.current().consideredCancelled) throw orderCancelled();
+  setCurrentDetails(`${validated.serviceName}: total ${price.total} ${validated.currency} (tax ${price.tax})`);
+
+  const deliveryId = uuid4();
+  await CancellationScope.nonCancellable(async () => {
+    await refused(() => paymentActivity.debitToEscrow.executeWithOptions(
+      summary(`debit ${price.total} ${draft.currency} from customer #${input.customerId} into escrow`),
+      [{ orderId: input.orderId, customerId: input.customerId, amount: price.total }],
+    ));
+    await recordOrCompensate(draft, deliveryId);
+  });
   upsertSearchAttributes([
     { key: ProviderIdKey, value: String(validated.providerId) },
     { key: OrderTotalKey, value: price.total },
+    { key: OrderStatusKey, value: 'COMPLETED' },
   ]);
-  setCurrentDetails(`${validated.serviceName}: total ${price.total} ${validated.currency} (tax ${price.tax})`);
+  return {
+    answer: { orderId: input.orderId, status: 'COMPLETED', total: price.total, currency: draft.currency, deliveryId },
+    draft, deadlines: validated.deadlines,
+  };
+}
 
-  await refused(() => paymentActivity.debitToEscrow.executeWithOptions(
-    summary(`debit ${price.total} ${draft.currency} from customer #${input.customerId} into escrow`),
-    [{ orderId: input.orderId, customerId: input.customerId, amount: price.total }],
-  ));
-  await recordOrCompensate(draft);
-  setStatus('COMPLETED');
-
-  const deliveryId = uuid4();
+/** The delivery outlives the order workflow: it runs for days while the order is already paid. */
+async function startDelivery(input: OrderWorkflowInput, { answer, draft, deadlines }: Placed): Promise<void> {
   await startChild(deliveryWorkflow, {
     workflowId: deliveryWorkflowId(input.orderId),
     taskQueue: workflowInfo().taskQueue,
-    // The delivery outlives the order workflow: it runs for days while the order is already paid.
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    cancellationType: ChildWorkflowCancellationType.ABANDON,
     args: [{
-      orderId: input.orderId, deliveryId, customerId: input.customerId, providerId: validated.providerId,
-      serviceId: input.serviceId, total: price.total, currency: draft.currency, rates: validated.rates,
-      deadlines: validated.deadlines,
+      orderId: input.orderId, deliveryId: answer.deliveryId, customerId: input.customerId, providerId: draft.providerId,
+      serviceId: input.serviceId, total: answer.total, currency: answer.currency, rates: draft.rates, deadlines,
     }],
-    staticSummary: `Delivery of ${validated.serviceName} to customer #${input.customerId}, ${price.total} ${draft.currency} in escrow`,
+    staticSummary: `Delivery of ${draft.serviceName} to customer #${input.customerId}, ${answer.total} ${answer.currency} in escrow`,
     staticDetails: [
       `**Order** ${input.orderId}`,
-      `**Service** #${input.serviceId} ${validated.serviceName}, provider #${validated.providerId}`,
+      `**Service** #${input.serviceId} ${draft.serviceName}, provider #${draft.providerId}`,
       `**Customer** #${input.customerId}`,
-      `**Escrow** ${price.total} ${draft.currency} (subtotal ${price.subtotal}, tax ${price.tax})`,
-      `**Deadlines** start within ${validated.deadlines.acceptTimeoutMs / 1000} s, review within ${validated.deadlines.reviewTimeoutMs / 1000} s`,
+      `**Escrow** ${answer.total} ${answer.currency} (subtotal ${draft.price.subtotal}, tax ${draft.price.tax})`,
+      `**Deadlines** start within ${deadlines.acceptTimeoutMs / 1000} s, review within ${deadlines.reviewTimeoutMs / 1000} s`,
     ].join('\n\n'),
-    typedSearchAttributes: workflowInfo().typedSearchAttributes,
+    // The order's attributes, and the status the delivery starts in: no upsert needed to show it.
+    typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([{ key: DeliveryStatusKey, value: 'NEW' }]),
   });
-  if (!patched(NO_DELIVERY_WAIT)) {
-    // Orders started before the change waited here for the child's signal (and replay so).
-    await condition(() => createdDeliveryId !== undefined, '30 seconds', { summary: 'wait for the delivery to be created' });
-  }
-  return { orderId: input.orderId, status: 'COMPLETED', total: price.total, currency: draft.currency, deliveryId };
 }
 
-async function recordOrCompensate(draft: OrderDraft): Promise<void> {
+async function recordOrCompensate(draft: OrderDraft, deliveryId: string): Promise<void> {
   try {
-    await recordActivity.recordOrder.executeWithOptions(summary('record the paid order'), [{ draft }]);
+    await recordActivity.recordOrder.executeWithOptions(summary('record the paid order and its delivery (NEW)'), [{ draft, deliveryId }]);
   } catch (err) {
     // The money is in escrow but the order could not be recorded: give it back, then say so.
     await paymentActivity.refundPayment.executeWithOptions(
@@ -107,13 +133,24 @@ async function recordOrCompensate(draft: OrderDraft): Promise<void> {
       [{ orderId: draft.orderId, customerId: draft.customerId, amount: draft.price.total }],
     );
     await paymentActivity.markOrderFailed.executeWithOptions(summary('mark the order FAILED'), [{ draft, failureCode: 'RECORD_FAILED' }]);
-    setStatus('FAILED');
-    throw ApplicationFailure.create({ message: 'The order could not be recorded; the payment was refunded', type: 'ORDER_FAILED', nonRetryable: true, cause: err as Error });
+    throw ApplicationFailure.create({
+      message: MESSAGES.ORDER_FAILED, type: 'ORDER_FAILED', nonRetryable: true, cause: err as Error,
+    });
   }
 }
 
-function setStatus(status: 'COMPLETED' | 'FAILED'): void {
-  upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+const orderCancelled = () => ApplicationFailure.create({
+  message: 'The order was cancelled before it was paid; nothing was charged.', type: 'ORDER_CANCELLED', nonRetryable: true,
+});
+
+/** A step that a cancellation request may interrupt: the order then ends as ORDER_CANCELLED. */
+async function cancellable<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (isCancellation(err)) throw orderCancelled();
+    throw err;
+  }
 }
 
 /** Re-throws an activity's business refusal as the workflow's own failure, with the same code. */
@@ -122,7 +159,6 @@ async function refused<T>(step: () => Promise<T>): Promise<T> {
     return await step();
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
-      upsertSearchAttributes([{ key: OrderStatusKey, value: 'FAILED' }]);
       throw ApplicationFailure.create({
         message: err.cause.message, type: err.cause.type, nonRetryable: true, details: err.cause.details ?? undefined,
       });

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { balanceOf } from '../../src/db/ledger.js';
-import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { deliveryStateQuery, deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
 import { orderWorkflowId } from '../../src/workflows/order-contract.js';
+import { temporalCli } from '../support/temporal.js';
 import { LONG_DEADLINES, orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
 
 const ctx = workerContext();
@@ -38,7 +36,7 @@ describe('delivery deadlines', () => {
   it('approves and pays out a delivery the customer does not review in time', async () => {
     await withDeadlines({ acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 1_500 }, async (taskQueue) => {
       const order = await placeOrder(taskQueue, 1_000);
-      const operator = await cli();
+      const operator = await temporalCli();
       await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(order.orderId), '--name', 'start', '--input', '{}');
       await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(order.orderId), '--name', 'submit', '--input', '{}');
       const state = await order.delivery.result();
@@ -49,18 +47,11 @@ describe('delivery deadlines', () => {
   });
 });
 
-/** Runs the real `temporal` CLI against the test's dev server, as an operator would. */
-async function cli() {
-  const found = await ensureTemporalCli({ log: () => undefined });
-  if (found.kind === 'sdk-download') throw new Error('the temporal CLI is needed for operator tests');
-  return (...args: string[]) => promisify(execFile)(found.path, [...args, '--address', inject('temporalAddress')]);
-}
-
 describe('operator signals from the temporal CLI', () => {
   it('moves a delivery with a legal signal, and records and ignores an illegal one', async () => {
     await withDeadlines({ acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 }, async (taskQueue) => {
       const order = await placeOrder(taskQueue, 1_000);
-      const operator = await cli();
+      const operator = await temporalCli();
       const id = deliveryWorkflowId(order.orderId);
 
       await operator('workflow', 'signal', '--workflow-id', id, '--name', 'approve', '--input', '{"reason":"wrong button"}');
@@ -82,7 +73,7 @@ describe('replay', () => {
     const histories = await withDeadlines({ acceptTimeoutMs: 1_000, reviewTimeoutMs: 1_000 }, async (taskQueue) => {
       const cancelled = await placeOrder(taskQueue, 1_000);
       const completed = await placeOrder(taskQueue, 1_000);
-      const operator = await cli();
+      const operator = await temporalCli();
       await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(completed.orderId), '--name', 'start', '--input', '{}');
       await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(completed.orderId), '--name', 'submit', '--input', '{}');
       expect((await cancelled.delivery.result()).status).toBe('CANCELLED');

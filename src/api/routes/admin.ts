@@ -3,13 +3,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createService, findService, updateService } from '../../db/catalog.js';
 import type { Sql } from '../../db/client.js';
 import { systemBalances, transfer } from '../../db/ledger.js';
-import { reconcile } from '../../db/reconciliation.js';
 import { createUser, findUser, issueToken, revokeToken } from '../../db/users.js';
 import { DomainError } from '../../domain/errors.js';
+import { reconcileAll, resumeDelivery, type RepairDeps } from '../../repair/deliveries.js';
 import { allow } from '../auth.js';
 import { ok } from '../envelope.js';
-import { serviceJson } from '../presenters.js';
-import { amountField, enumField, idField, idParam, textField } from '../validation.js';
+import { deliveryJson, serviceJson } from '../presenters.js';
+import { amountField, enumField, idField, idParam, textField, uuidParam } from '../validation.js';
 
 const ROLES = ['customer', 'provider', 'admin'] as const;
 const STATUSES = ['ACTIVE', 'INACTIVE'] as const;
@@ -37,7 +37,7 @@ const DepositHeaders = z.object({
 
 const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
-export function adminRoutes(deps: { sql: Sql; currency: string }) {
+export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   const { sql, currency } = deps;
   const app = router();
   app.use('*', allow('admin'));
@@ -113,7 +113,16 @@ export function adminRoutes(deps: { sql: Sql; currency: string }) {
 
   app.openapi(
     createRoute({ method: 'get', path: '/reconciliation', summary: 'Check every ledger invariant', responses: { 200: { description: 'The checks' } } }),
-    async (c) => ok(c, 'Reconciliation', await reconcile(sql)),
+    async (c) => ok(c, 'Reconciliation', await reconcileAll(deps)),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/deliveries/{id}/resume',
+      summary: 'Resume an open delivery whose workflow was ended by hand (Terminate): a new run continues from the database',
+      request: { params: uuidParam }, responses: { 200: { description: 'The delivery, now tracked by a new DeliveryWorkflow run' } },
+    }),
+    async (c) => ok(c, 'Delivery resumed', deliveryJson(await resumeDelivery(deps, c.req.valid('param').id))),
   );
   return app;
 }

@@ -1,0 +1,93 @@
+/**
+ * `npm run record:histories`: records the replay test's histories (test/workflows/histories/) from
+ * today's workflow code, against a fresh system of its own (temporary directory, free ports).
+ * Run it after a change to the workflows that running executions need not survive (no release
+ * carries the old code); otherwise keep the old histories and guard the change with patched().
+ */
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { freePort } from '../../src/runtime/free-port.js';
+import { startSystem } from '../../src/system.js';
+import { deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
+import { orderWorkflowId } from '../../src/workflows/order-contract.js';
+
+const OUT = new URL('./histories/', import.meta.url);
+const dataDir = await mkdtemp(join(tmpdir(), 'marketplace-record-'));
+await chmod(dataDir, 0o755);
+const config = loadConfig({
+  DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()),
+  TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), LOG_LEVEL: 'error',
+  TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH,
+});
+const system = await startSystem(config, createLogger('error', 'record', 'json'));
+const client = new Client({ connection: await Connection.connect({ address: system.temporalAddress }) });
+
+async function api(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`${system.apiUrl}/api/v1${path}`, {
+    method, body: body ? JSON.stringify(body) : undefined,
+    headers: { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID(), ...(body ? { 'content-type': 'application/json' } : {}) },
+  });
+  const answer = { status: res.status, body: await res.json() as { data: any } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (res.status >= 300 && !path.startsWith('/orders')) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(answer.body)}`);
+  return answer;
+}
+const user = async (role: string) => (await api('POST', '/admin/users', system.adminToken, { name: role, role })).body.data;
+async function save(name: string, workflowId: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+  await writeFile(new URL(`${name}.json`, OUT), `${historyToJSON(history)}\n`);
+  process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
+}
+
+try {
+  const provider = await user('provider');
+  const customer = await user('customer');
+  const service = (await api('POST', '/admin/services', system.adminToken, {
+    provider_id: provider.user.id, name: 'Logo design', price: 10_000, upgrades: [{ name: 'Express', price: 2_500 }],
+  })).body.data;
+  await api('POST', `/admin/wallets/${customer.user.id}/deposit`, system.adminToken, { amount: 100_000 });
+  const order = async () => (await api('POST', '/orders', customer.token, {
+    service_id: service.id, method_type: 'wallet', upgrades_ids: [service.upgrades[0].id],
+  })).body.data;
+  const drive = (token: string, deliveryId: string, action: string, reason?: string) =>
+    api('POST', `/deliveries/${deliveryId}/${action}`, token, reason ? { reason } : undefined);
+
+  const completed = await order();
+  await save('order-completed', orderWorkflowId(completed.id));
+  for (const [token, action] of [[provider.token, 'start'], [provider.token, 'submit'], [customer.token, 'request-revision'],
+    [provider.token, 'submit'], [customer.token, 'approve']] as const) {
+    await drive(token, completed.delivery.id, action);
+  }
+  await save('delivery-completed', deliveryWorkflowId(completed.id));
+
+  const cancelled = await order();
+  await drive(customer.token, cancelled.delivery.id, 'cancel', 'changed my mind');
+  await save('delivery-cancelled', deliveryWorkflowId(cancelled.id));
+
+  const viaUi = await order();
+  await drive(provider.token, viaUi.delivery.id, 'start');
+  const handle = client.workflow.getHandle(deliveryWorkflowId(viaUi.id));
+  await handle.signal('approve', { reason: 'refused: not REVIEWING' });
+  await handle.cancel();
+  await save('delivery-cancel-requested', deliveryWorkflowId(viaUi.id));
+
+  const key = randomUUID();
+  const refused = await fetch(`${system.apiUrl}/api/v1/orders`, {
+    method: 'POST', body: JSON.stringify({ service_id: 2_000_000_000, method_type: 'wallet' }),
+    headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json', 'idempotency-key': key },
+  });
+  if (refused.status !== 422) throw new Error(`expected a refusal, got ${refused.status}`);
+  const [row] = await system.sql<{ orderId: string }[]>`SELECT order_id AS "orderId" FROM order_requests WHERE idempotency_key = ${key}`;
+  await save('order-refused', orderWorkflowId(row!.orderId));
+} finally {
+  await client.connection.close();
+  await system.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
