@@ -43,7 +43,7 @@ const schema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalText,
   // Orders one API process works on at once; past it a new order is shed at once with 503 and
   // Retry-After (admission control). The default is from the benchmark (README, Benchmark).
-  ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(48),
+  ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
 });
 
 const configSchema = schema.refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {

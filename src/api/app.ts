@@ -6,6 +6,7 @@ import type { Sql } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { metricsText, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../domain/errors.js';
+import { admission } from './admission.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { limitBody } from './body-limit.js';
 import { ErrorEnvelope, withErrorResponses } from './openapi.js';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps) {
   }));
 
   const v1 = new OpenAPIHono<AuthEnv>();
+  v1.on('POST', '/orders', admission(deps.ordersMaxInFlight));
   v1.use('*', authenticate(deps.sql));
   v1.route('/orders', orderRoutes(deps));
   v1.route('/deliveries', deliveryRoutes(deps));

@@ -64,11 +64,12 @@ export function limitBody(options: BodyLimitOptions): MiddlewareHandler {
 async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, seen: number, options: BodyLimitOptions): Promise<boolean> {
   let size = seen;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), options.discardMs); });
+  const timeUp = new Promise<'stop'>((resolve) => { timer = setTimeout(() => resolve('stop'), options.discardMs); });
   try {
     for (;;) {
-      const result = await Promise.race([reader.read(), timeout]);
-      if (result === 'timeout') return false;
+      // A client that gives up mid-upload ends the reading too: there is no one left to answer.
+      const result = await Promise.race([reader.read(), timeUp]).catch(() => 'stop' as const);
+      if (result === 'stop') return false;
       if (result.done) return true;
       size += result.value.byteLength;
       if (size > options.discardBytes) return false;

@@ -5,7 +5,6 @@ import { findOrder, listOrders } from '../../db/orders.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { PAYMENT_METHODS } from '../../domain/payment.js';
-import { admission } from '../admission.js';
 import { allow } from '../auth.js';
 import { ok, pageOf } from '../envelope.js';
 import { placeOrder, type PlaceOrderDeps } from '../place-order.js';
@@ -34,9 +33,8 @@ const IdempotencyHeader = z.object({
   'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
 });
 
-export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics; ordersMaxInFlight: number }) {
+export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics }) {
   const app = router();
-  const admitted = admission(deps.ordersMaxInFlight);
   app.use('*', allow('customer'));
 
   app.openapi(
@@ -48,9 +46,9 @@ export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics;
     async (c) => {
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
-      const order = await admitted.run(() => placeOrder(deps, c.get('user').id, {
+      const order = await placeOrder(deps, c.get('user').id, {
         serviceId: body.service_id, methodType: body.method_type, upgradeIds: body.upgrades_ids ?? [],
-      }, key, (workflowId) => c.set('workflowId', workflowId))).catch((err: unknown) => {
+      }, key, (workflowId) => c.set('workflowId', workflowId)).catch((err: unknown) => {
         if (err instanceof DomainError) deps.metrics.ordersRefused.inc({ code: err.code });
         throw err;
       });
