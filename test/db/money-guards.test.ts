@@ -98,3 +98,11 @@ describe('a delivery\'s status is compared and set', () => {
     await expect(o.move('IN_PROGRESS', 'REVIEWING', `key-${o.orderId}`)).rejects.toMatchObject({ guard: 'event_key' });
   });
 });
+
+describe('a wallet never goes below zero', () => {
+  it('refuses a negative balance on a user\'s wallet, even by a direct UPDATE', async () => {
+    const user = await createUser(sql, { name: 'n', role: 'customer', currency: 'SAR' });
+    await expect(sql`UPDATE wallets SET balance = -1 WHERE user_id = ${user.id}`).rejects.toMatchObject({ code: '23514' });
+    expect(await balanceOf(sql, { userId: user.id })).toBe(0);
+  });
+});

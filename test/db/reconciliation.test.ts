@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
 import { transfer } from '../../src/db/ledger.js';
 import { reconcile } from '../../src/db/reconciliation.js';
@@ -15,7 +15,7 @@ let drop: () => Promise<void>;
 beforeAll(async () => { ({ sql, url, drop } = await scratchDatabase()); });
 afterAll(async () => { await drop(); });
 
-const run = (databaseUrl: string) => promisify(execFile)('npx', ['tsx', 'src/cli/reconcile.ts'], { env: { ...process.env, DATABASE_URL: databaseUrl } })
+const run = (databaseUrl: string) => promisify(execFile)('npx', ['tsx', 'src/cli/reconcile.ts'], { env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress') } })
   .then(({ stdout }) => ({ code: 0, stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }));
 
 describe('reconciliation', () => {
@@ -50,5 +50,26 @@ describe('reconciliation', () => {
     await transfer(sql, { key: `order:x:payment:${randomUUID()}`, from: { userId: user.id }, to: { system: 'general-system' }, amount: 100, kind: 'order_payment', orderId: randomUUID() });
     const report = await reconcile(sql);
     expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['escrow_per_order', 'escrow_equals_open_orders']);
+  });
+
+  it('names at most the first 10 failing rows, by id, and says how many fail in all', async () => {
+    const failingBefore = async () => {
+      const detail = (await reconcile(sql)).checks.find((c) => c.name === 'escrow_per_order')!.detail;
+      return detail.startsWith('orders off') ? detail.match(/[0-9a-f-]{36}/g)!.length : 0;
+    };
+    const before = await failingBefore();
+    expect(before).toBeLessThan(10); // the test above left one order off
+    const user = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
+    await transfer(sql, { key: `deposit:${randomUUID()}`, from: { system: 'external' }, to: { userId: user.id }, amount: 1200, kind: 'deposit' });
+    for (let i = 0; i < 12; i++) {
+      await transfer(sql, { key: `order:x:payment:${randomUUID()}`, from: { userId: user.id }, to: { system: 'general-system' }, amount: 100, kind: 'order_payment', orderId: randomUUID() });
+    }
+    const check = (await reconcile(sql)).checks.find((c) => c.name === 'escrow_per_order')!;
+    expect(check.ok).toBe(false);
+    const ids = check.detail.match(/[0-9a-f]{8}-[0-9a-f-]{27}/g)!;
+    expect(ids).toHaveLength(10);
+    expect([...ids].sort()).toEqual(ids);
+    expect(check.detail).toContain(`(${before + 12} in all)`);
+    expect(check.detail).toContain('(holds 100, expected 0)');
   });
 });

@@ -22,3 +22,9 @@ CREATE TABLE transition_requests (
 ALTER TABLE orders
   ADD COLUMN accept_timeout_ms bigint CHECK (accept_timeout_ms > 0),
   ADD COLUMN review_timeout_ms bigint CHECK (review_timeout_ms > 0);
+
+-- The original CHECK (balance >= 0 OR system_name = 'external') passes for a user's wallet with a
+-- negative balance: system_name is NULL there, and a CHECK whose result is NULL holds. This one
+-- says what was meant.
+ALTER TABLE wallets ADD CONSTRAINT wallets_never_negative
+  CHECK (balance >= 0 OR system_name IS NOT DISTINCT FROM 'external');
