@@ -50,10 +50,14 @@ export async function findDelivery(sql: Tx, id: string, viewer?: { userId: numbe
   return delivery;
 }
 
-/** A customer sees the deliveries of its orders, a provider those of its services, an admin all. */
-export async function listDeliveries(sql: Tx, viewer: { userId: number; role: string }, page: number, perPage: number) {
-  const where: Fragment = viewer.role === 'admin' ? sql`TRUE`
+/**
+ * A customer sees the deliveries of its orders, a provider those of its services, an admin all;
+ * optionally of one status (indexes service_deliveries_customer_status / _provider_status).
+ */
+export async function listDeliveries(sql: Tx, viewer: { userId: number; role: string }, page: number, perPage: number, status?: DeliveryStatus) {
+  const whose: Fragment = viewer.role === 'admin' ? sql`TRUE`
     : viewer.role === 'provider' ? sql`d.provider_id = ${viewer.userId}` : sql`d.customer_id = ${viewer.userId}`;
+  const where: Fragment = status ? sql`${whose} AND d.status = ${status}` : whose;
   const items = await selectDeliveries(sql, where, perPage, (page - 1) * perPage);
   const [count] = await sql<{ total: number }[]>`SELECT count(*)::bigint AS total FROM service_deliveries d WHERE ${where}`;
   return { items, total: count!.total };

@@ -2,7 +2,8 @@ import type { OrderPrice, Rates } from '../domain/pricing.js';
 import type { Fragment, Sql, Tx } from './client.js';
 import { createDeliveryForOrder } from './deliveries.js';
 
-export type OrderStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REFUNDED';
+export const ORDER_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 import type { MethodType } from '../domain/payment.js';
 export type { MethodType };
 
@@ -88,9 +89,11 @@ export async function findOrder(sql: Tx, id: string, customerId?: number): Promi
   return order;
 }
 
-export async function listOrders(sql: Tx, customerId: number, page: number, perPage: number): Promise<{ items: Order[]; total: number }> {
-  const items = await selectOrders(sql, sql`o.customer_id = ${customerId}`, perPage, (page - 1) * perPage);
-  const [count] = await sql<{ total: number }[]>`SELECT count(*)::bigint AS total FROM orders WHERE customer_id = ${customerId}`;
+/** A customer's orders, newest first, optionally of one status (index orders_customer_status). */
+export async function listOrders(sql: Tx, customerId: number, page: number, perPage: number, status?: OrderStatus): Promise<{ items: Order[]; total: number }> {
+  const where = status ? sql`o.customer_id = ${customerId} AND o.status = ${status}` : sql`o.customer_id = ${customerId}`;
+  const items = await selectOrders(sql, where, perPage, (page - 1) * perPage);
+  const [count] = await sql<{ total: number }[]>`SELECT count(*)::bigint AS total FROM orders o WHERE ${where}`;
   return { items, total: count!.total };
 }
 

@@ -65,8 +65,10 @@ describe('POST /api/v1/orders', () => {
     });
     expect(delivery.body.data.service_name).toMatch(/^Service /);
 
-    expect((await temporal.workflow.getHandle(orderWorkflowId(order.id)).describe()).status.name).toBe('COMPLETED');
-    expect((await temporal.workflow.getHandle(deliveryWorkflowId(order.id)).describe()).status.name).toBe('RUNNING');
+    // The answer comes once the order is paid and recorded; the workflow then starts the delivery's and ends.
+    const statusOf = (workflowId: string) => temporal.workflow.getHandle(workflowId).describe().then((d) => d.status.name, () => 'NOT_STARTED');
+    await expect.poll(() => statusOf(orderWorkflowId(order.id))).toBe('COMPLETED');
+    await expect.poll(() => statusOf(deliveryWorkflowId(order.id))).toBe('RUNNING');
     const [payment] = await sql`SELECT amount, kind FROM transfers WHERE idempotency_key = ${`order:${order.id}:payment`}`;
     expect(payment).toEqual({ amount: 16_100, kind: 'order_payment' });
   });

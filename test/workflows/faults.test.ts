@@ -127,11 +127,20 @@ describe('the Temporal server restarted in the middle of a run', () => {
     const connection = await NativeConnection.connect({ address: server.address });
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
     try {
-      await withWorker({ sql, connection, slowMs: 300 }, (taskQueue) => midRunRestart(sql, client, taskQueue, async () => {
-        await server.stop();
-        await new Promise((r) => setTimeout(r, 1_500));
-        server = await startTemporalDevServer(options);
-      }));
+      await withWorker({ sql, connection, slowMs: 300 }, async (taskQueue) => {
+        const orderIds = await midRunRestart(sql, client, taskQueue, async () => {
+          await server.stop();
+          await new Promise((r) => setTimeout(r, 1_500));
+          server = await startTemporalDevServer(options);
+        });
+        // These deliveries are in the shared database but their workflows live on this test's own
+        // server, which goes away with it: cancel them (a refund each) so none is left open.
+        await Promise.all(orderIds.map(async (id) => {
+          const delivery = client.workflow.getHandle(`delivery-${id}`);
+          await delivery.cancel();
+          await delivery.result();
+        }));
+      });
     } finally {
       await client.connection.close();
       await connection.close();

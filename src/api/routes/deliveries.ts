@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Sql } from '../../db/client.js';
 import { findDelivery, listDeliveries } from '../../db/deliveries.js';
-import { DELIVERY_ACTIONS, MOVES } from '../../domain/delivery.js';
+import { DELIVERY_ACTIONS, DELIVERY_STATUSES, MOVES } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { allow } from '../auth.js';
 import { driveDelivery, type DriveDeps } from '../drive-delivery.js';
@@ -9,7 +9,7 @@ import { ok, pageOf } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';
 import { router } from '../router.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
-import { pageQuery, uuidParam } from '../validation.js';
+import { enumField, pageQuery, uuidParam } from '../validation.js';
 
 const TransitionBody = z.object({
   reason: z.string({ error: 'The reason field must be a string.' }).trim().max(1000, { error: 'The reason field must not be greater than 1000 characters.' }).optional(),
@@ -25,12 +25,13 @@ export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
   app.openapi(
     createRoute({
       method: 'get', path: '/', summary: 'Your deliveries (customer: of your orders; provider: of your services)',
-      request: { query: pageQuery }, responses: { 200: { description: 'Deliveries, newest first' } },
+      request: { query: pageQuery.extend({ status: enumField('status', DELIVERY_STATUSES).optional() }) },
+      responses: { 200: { description: 'Deliveries, newest first' } },
     }),
     async (c) => {
       const page = c.req.valid('query');
       const user = c.get('user');
-      const { items, total } = await listDeliveries(deps.sql, { userId: user.id, role: user.role }, page.page, page.per_page);
+      const { items, total } = await listDeliveries(deps.sql, { userId: user.id, role: user.role }, page.page, page.per_page, page.status);
       return ok(c, 'Deliveries', pageOf(items.map(deliveryJson), page, total));
     },
   );

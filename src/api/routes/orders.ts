@@ -1,7 +1,7 @@
 import { router } from '../router.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Sql } from '../../db/client.js';
-import { findOrder, listOrders } from '../../db/orders.js';
+import { findOrder, listOrders, ORDER_STATUSES } from '../../db/orders.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { PAYMENT_METHODS } from '../../domain/payment.js';
@@ -60,12 +60,12 @@ export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics 
   app.openapi(
     createRoute({
       method: 'get', path: '/', summary: 'List your orders',
-      request: { query: pageQuery },
+      request: { query: pageQuery.extend({ status: enumField('status', ORDER_STATUSES).optional() }) },
       responses: { 200: { description: 'Orders, newest first' } },
     }),
     async (c) => {
       const page = c.req.valid('query');
-      const { items, total } = await listOrders(deps.sql, c.get('user').id, page.page, page.per_page);
+      const { items, total } = await listOrders(deps.sql, c.get('user').id, page.page, page.per_page, page.status);
       return ok(c, 'Orders', pageOf(items.map(orderJson), page, total));
     },
   );

@@ -28,3 +28,9 @@ ALTER TABLE orders
 -- says what was meant.
 ALTER TABLE wallets ADD CONSTRAINT wallets_never_negative
   CHECK (balance >= 0 OR system_name IS NOT DISTINCT FROM 'external');
+
+-- The lists' status filters (GET /orders?status=…, GET /deliveries?status=…) are served by indexes.
+CREATE INDEX orders_customer_status ON orders(customer_id, status, created_at DESC);
+CREATE INDEX service_deliveries_customer_status ON service_deliveries(customer_id, status, created_at DESC);
+CREATE INDEX service_deliveries_provider_status ON service_deliveries(provider_id, status, created_at DESC);
+CREATE INDEX service_deliveries_status ON service_deliveries(status, created_at DESC);
