@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Sql } from '../src/db/client.js';
 import type { DeliveryAction } from '../src/domain/delivery.js';
 import { orderRequests, type Fixtures } from './fixtures.js';
-import { ORDER_WORKFLOW_TYPE } from '../src/workflows/order-contract.js';
+import { ORDER_WORKFLOW_TYPE } from '../src/contracts/order.js';
 import { latencyStats, runLoad, summarize, type LoadOutput, type LoadSpec, type PhaseStats } from './load.js';
 import type { BenchOptions } from './options.js';
 

@@ -19,6 +19,8 @@ import { floorRatios, markdown, ratios, targets, writeResults, type Results } fr
 import { RssSampler } from './rss.js';
 import { between, scrape, type MetricRow } from './server-metrics.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
+import { orderWorkflowId } from '../src/contracts/order.js';
+import { deliveryWorkflowId } from '../src/contracts/delivery.js';
 
 const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} [bench] ${m}\n`);
 const opts = readOptions();
@@ -116,11 +118,11 @@ try {
   log('reading workflow histories');
   const { temporal, namespace } = system;
   const histories = {
-    'an order on an idle system (one at a time)': await breakdown(temporal, namespace, sample(sequential.ids, opts.histories).map((id) => `order-${id}`)),
+    'an order on an idle system (one at a time)': await breakdown(temporal, namespace, sample(sequential.ids, opts.histories).map((id) => orderWorkflowId(id))),
     // These deliveries are never moved, so their whole history is the creation of the delivery.
     'the delivery workflow it starts (creating the delivery)': await breakdown(temporal, namespace,
-      sample(sequential.ids, opts.histories).map((id) => `delivery-${id}`)),
-    'an order at saturation': await breakdown(temporal, namespace, sample(saturated.ids, opts.histories).map((id) => `order-${id}`)),
+      sample(sequential.ids, opts.histories).map((id) => deliveryWorkflowId(id))),
+    'an order at saturation': await breakdown(temporal, namespace, sample(saturated.ids, opts.histories).map((id) => orderWorkflowId(id))),
   };
 
   // The baseline, against the same database, while the product's processes sit idle.

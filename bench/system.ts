@@ -9,7 +9,7 @@ import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres.js';
 import { freePort } from '../src/runtime/free-port.js';
 import { readPostmasterPid } from '../src/runtime/pg-preflight.js';
 import { ensureTemporalCli } from '../src/runtime/temporal-cli.js';
-import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../src/contracts/search-attributes.js';
 import { httpOk, spawnRole, waitFor, type RoleProcess } from './roles.js';
 import { findChildPid, type RolePids } from './rss.js';
 

@@ -18,7 +18,7 @@ import { installRuntime, sdkLogLevelFor, sdkMetricsUrl } from './temporal/runtim
 import { createMetrics } from './observability/metrics.js';
 import { freePort } from './runtime/free-port.js';
 import { createWorker } from './temporal/worker.js';
-import { SEARCH_ATTRIBUTES } from './workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from './contracts/search-attributes.js';
 
 export interface System {
   apiUrl: string;

@@ -1,12 +1,13 @@
 import { upgradesByIds, findService } from '../db/catalog.js';
 import type { Sql } from '../db/client.js';
 import { transfer } from '../db/ledger.js';
-import { insertPaidOrder, markOrderFailed, type OrderDraft } from '../db/orders.js';
-import { refundKey } from '../db/settlement.js';
+import { insertPaidOrder, markOrderFailed } from '../db/orders.js';
+import type { OrderDraft } from '../domain/order.js';
 import { checkOrderRequest } from '../domain/order-validation.js';
 import type { MethodType } from '../domain/payment.js';
 import type { Rates } from '../domain/pricing.js';
-import type { DeliveryDeadlines } from '../workflows/delivery-contract.js';
+import type { DeliveryDeadlines } from '../domain/delivery.js';
+import { paymentKey, refundKey } from '../domain/keys.js';
 import type { Metrics } from '../observability/metrics.js';
 import { refusalsAsFailures } from './failures.js';
 
@@ -27,8 +28,6 @@ export interface ValidatedOrder {
   currency: string;
   deadlines: DeliveryDeadlines;
 }
-
-export const paymentKey = (orderId: string): string => `order:${orderId}:payment`;
 
 export function createOrderActivities({ sql, money, delivery, metrics }: OrderActivityDeps) {
   const onConflict = (guard: string) => metrics?.writesRefused.inc({ guard });

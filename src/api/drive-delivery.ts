@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Sql } from '../db/client.js';
 import { eventExists, findDelivery, type Delivery } from '../db/deliveries.js';
 import { claimTransitionKey } from '../db/requests.js';
 import type { User } from '../db/users.js';
 import { isFinal, transition, type DeliveryAction } from '../domain/delivery.js';
-import { DomainError, isErrorCode } from '../domain/errors.js';
-import { deliveryUpdates, deliveryWorkflowId, transitionUpdateId, updateEventKey } from '../workflows/delivery-contract.js';
+import { DomainError } from '../domain/errors.js';
+import { deliveryUpdates, deliveryWorkflowId } from '../contracts/delivery.js';
+import { transitionUpdateId, updateEventKey } from '../domain/keys.js';
+import { refusalOf } from './workflow-refusals.js';
 
 export interface DriveDeps { sql: Sql; temporal: Client }
 
@@ -84,12 +86,4 @@ async function workflowClosed(deps: DriveDeps, orderId: string): Promise<boolean
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
-}
-
-function refusalOf(err: unknown): DomainError | undefined {
-  if (err instanceof DomainError) return err;
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
-    return new DomainError(err.cause.type, err.cause.message);
-  }
-  return undefined;
 }

@@ -1,18 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type Client,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { findOrder, type Order } from '../db/orders.js';
 import { claimOrderKey, recordOrderRefusal } from '../db/requests.js';
-import { DomainError, isErrorCode, MESSAGES, type FieldErrors } from '../domain/errors.js';
+import { DomainError, MESSAGES } from '../domain/errors.js';
 import type { MethodType } from '../domain/payment.js';
 import {
   ORDER_WORKFLOW_TYPE, orderWorkflowId, PLACE_ORDER_UPDATE_ID, placeOrderUpdate, type OrderWorkflowInput,
-} from '../workflows/order-contract.js';
+} from '../contracts/order.js';
 import type { orderWorkflow } from '../workflows/order-workflow.js';
-import { CustomerIdKey, OrderIdKey, OrderStatusKey, ServiceIdKey } from '../workflows/search-attributes.js';
+import { refusalOf } from './workflow-refusals.js';
+import { CustomerIdKey, OrderIdKey, OrderStatusKey, ServiceIdKey } from '../contracts/search-attributes.js';
 
 export interface PlaceOrderDeps { sql: Sql; temporal: Client; taskQueue: string }
 export interface OrderRequest { serviceId: number; methodType: MethodType; upgradeIds: number[] }
@@ -112,15 +110,6 @@ async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The order's business refusal (the update's or the closed workflow's failure), as a DomainError. */
-function refusalOf(err: unknown): DomainError | undefined {
-  if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  const { type, message, details } = err.cause;
-  if (!isErrorCode(type)) return undefined;
-  const errors = (details?.[0] as { errors?: FieldErrors } | undefined)?.errors;
-  return new DomainError(type, message, errors);
 }
 
 /** The key is scoped to the customer and bound to the request it first came with. */

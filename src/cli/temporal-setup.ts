@@ -6,7 +6,7 @@
 import proto from '@temporalio/proto';
 import { loadConfig } from '../config.js';
 import { connectClient } from '../temporal/connection.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../contracts/search-attributes.js';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 const TYPES = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT };

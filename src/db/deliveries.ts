@@ -1,7 +1,7 @@
 import type { ActorRole, DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
+import { deliveryCreatedKey } from '../domain/keys.js';
 import type { Fragment, Tx } from './client.js';
 
-export type { DeliveryStatus };
 
 export interface DeliveryEvent {
   from: DeliveryStatus | null;
@@ -41,7 +41,7 @@ export async function createDeliveryForOrder(sql: Tx, input: { deliveryId: strin
       FROM orders o WHERE o.id = ${input.orderId} AND o.status = 'COMPLETED'
       ON CONFLICT (order_id) DO NOTHING RETURNING id, customer_id)
     INSERT INTO delivery_events (delivery_id, event_key, from_status, to_status, actor_role, actor_id)
-    SELECT id, ${`delivery:${input.deliveryId}:created`}, NULL, 'NEW', 'system', NULL FROM created`;
+    SELECT id, ${deliveryCreatedKey(input.deliveryId)}, NULL, 'NEW', 'system', NULL FROM created`;
 }
 
 export async function findDelivery(sql: Tx, id: string, viewer?: { userId: number }): Promise<Delivery | undefined> {

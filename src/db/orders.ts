@@ -1,27 +1,10 @@
-import type { OrderPrice, Rates } from '../domain/pricing.js';
 import type { Fragment, Sql, Tx } from './client.js';
 import { createDeliveryForOrder } from './deliveries.js';
 
 export const ORDER_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import type { OrderDraft } from '../domain/order.js';
 import type { MethodType } from '../domain/payment.js';
-export type { MethodType };
-
-/** Everything the order workflow knows once it has validated and priced a request. */
-export interface OrderDraft {
-  orderId: string;
-  customerId: number;
-  providerId: number;
-  serviceId: number;
-  serviceName: string;
-  servicePrice: number;
-  methodType: MethodType;
-  upgrades: { id: number; name: string; price: number }[];
-  price: OrderPrice;
-  currency: string;
-  rates: Rates;
-  deadlines: { acceptTimeoutMs: number; reviewTimeoutMs: number };
-}
 
 export interface Order {
   id: string;

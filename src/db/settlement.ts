@@ -1,4 +1,5 @@
 import type { DeliveryStatus } from '../domain/delivery.js';
+import { payoutKey, refundKey, type PayoutPart } from '../domain/keys.js';
 import { splitPayout } from '../domain/pricing.js';
 import type { Tx } from './client.js';
 import { asGuardRefusal, GuardRefusal, lockWallets, transferIn, type TransferKind, type WalletRef } from './ledger.js';
@@ -15,8 +16,6 @@ export interface TransitionRow {
   at: string;
 }
 
-export const payoutKey = (orderId: string, part: 'profit' | 'tax' | 'provider') => `order:${orderId}:payout:${part}`;
-export const refundKey = (orderId: string): string => `order:${orderId}:refund`;
 
 /**
  * One delivery transition in one database transaction: the event row, the delivery's status and
@@ -65,7 +64,7 @@ async function payOut(tx: Tx, orderId: string): Promise<void> {
   const order = await paidOrder(tx, orderId);
   const split = splitPayout(order.total, { taxRateBp: order.taxRateBp, platformFeeBp: order.platformFeeBp });
   const escrow: WalletRef = { system: 'general-system' };
-  const parts: [WalletRef, number, TransferKind, 'profit' | 'tax' | 'provider'][] = [
+  const parts: [WalletRef, number, TransferKind, PayoutPart][] = [
     [{ system: 'profit' }, split.profit, 'payout_profit', 'profit'],
     [{ system: 'tax' }, split.profitTax, 'payout_tax', 'tax'],
     [{ userId: order.providerId }, split.providerShare, 'payout_provider', 'provider'],

@@ -12,6 +12,9 @@ export type DeliveryAction = (typeof DELIVERY_ACTIONS)[number];
 export type ActorRole = 'customer' | 'provider' | 'admin' | 'system' | 'operator';
 export interface Actor { role: ActorRole; id: number | null }
 
+/** How long nobody may act before a deadline acts (copied onto the order when it is placed). */
+export interface DeliveryDeadlines { acceptTimeoutMs: number; reviewTimeoutMs: number }
+
 /** One move as the workflow and the database record it: who, from, to, why and when (ISO time). */
 export interface TransitionRecord {
   from: DeliveryStatus;

@@ -10,11 +10,11 @@ import type { Check, Reconciliation } from '../db/reconciliation.js';
 import { reconcile } from '../db/reconciliation.js';
 import { isFinal } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
-import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../workflows/delivery-contract.js';
+import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../contracts/delivery.js';
 import type { deliveryWorkflow } from '../workflows/delivery-workflow.js';
 import {
   CustomerIdKey, DeliveryStatusKey, OrderIdKey, OrderStatusKey, OrderTotalKey, ProviderIdKey, ServiceIdKey,
-} from '../workflows/search-attributes.js';
+} from '../contracts/search-attributes.js';
 
 export interface RepairDeps { sql: Sql; temporal: Client; taskQueue: string; delivery: { acceptTimeoutMs: number; reviewTimeoutMs: number } }
 

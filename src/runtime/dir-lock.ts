@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pidAlive } from './processes.js';
 
 /**
  * A cross-process lock built on `mkdir`, which is atomic on every filesystem we
@@ -30,16 +31,6 @@ export interface DirLockOptions {
 }
 
 const OWNER_FILE = 'owner.json';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function tryAcquire(lockDir: string): Promise<boolean> {
   try {

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
 import { isPortFree } from './free-port.js';
-import { clearStalePostmasterPid, ensureTraversableByOthers, pidAlive, readPostmasterPid } from './pg-preflight.js';
+import { clearStalePostmasterPid, ensureTraversableByOthers, readPostmasterPid } from './pg-preflight.js';
+import { pidAlive } from './processes.js';
 
 export interface EmbeddedPostgresOptions {
   /** Project data root; the cluster lives in `<dataDir>/postgres`. */

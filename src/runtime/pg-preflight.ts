@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pidAlive } from './processes.js';
 
 /**
  * Checks that run before starting the embedded PostgreSQL, turning the failure
  * modes we have actually hit (permission walls, leftovers from a killed run)
  * into either an automatic fix or a message that says what to do.
  */
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** First line of postmaster.pid, or undefined when there is no (readable) pid file. */
 export function readPostmasterPid(pgDir: string): number | undefined {

@@ -5,13 +5,14 @@ import {
 import type { Activities } from '../activities/index.js';
 import { DEADLINES, DELIVERY_ACTIONS, isFinal, transition, type Actor, type DeliveryAction, type DeliveryStatus } from '../domain/delivery.js';
 import { GUARD_REFUSED } from '../domain/errors.js';
+import { runEventKey, updateEventKey } from '../domain/keys.js';
 import { splitPayout } from '../domain/pricing.js';
 import { summary } from './activity-summary.js';
 import {
-  deliveryStateQuery, deliverySignals, deliveryUpdates, runEventKey, updateEventKey,
+  deliveryStateQuery, deliverySignals, deliveryUpdates,
   type DeliveryState, type DeliveryWorkflowInput, type TransitionRecord,
-} from './delivery-contract.js';
-import { DeliveryStatusKey, OrderStatusKey } from './search-attributes.js';
+} from '../contracts/delivery.js';
+import { DeliveryStatusKey, OrderStatusKey } from '../contracts/search-attributes.js';
 
 // Each write is one idempotent database transaction (event key, transfer keys): retried until the
 // database answers, so a payout or refund, once decided, always lands exactly once. A write the

@@ -5,13 +5,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { summary } from './activity-summary.js';
-import type { OrderDraft } from '../db/orders.js';
+import type { OrderDraft } from '../domain/order.js';
 import { isErrorCode, MESSAGES } from '../domain/errors.js';
 import { priceOrder } from '../domain/pricing.js';
-import { deliveryWorkflowId } from './delivery-contract.js';
+import { deliveryWorkflowId } from '../contracts/delivery.js';
 import { deliveryWorkflow } from './delivery-workflow.js';
-import { placeOrderUpdate, type OrderWorkflowInput, type OrderWorkflowResult } from './order-contract.js';
-import { DeliveryStatusKey, OrderStatusKey, OrderTotalKey, ProviderIdKey } from './search-attributes.js';
+import { placeOrderUpdate, type OrderWorkflowInput, type OrderWorkflowResult } from '../contracts/order.js';
+import { DeliveryStatusKey, OrderStatusKey, OrderTotalKey, ProviderIdKey } from '../contracts/search-attributes.js';
 
 // Reads of the catalog: quick, harmless to repeat, retried until the database answers.
 const catalogActivity = proxyLocalActivities<Activities>({

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
-import { deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
+import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 import { admin, balance, call, newUser, systemWallets, type TestUser } from '../support/api.js';
 import { testSql } from '../support/db.js';
 import { drive, driveAll, paidDelivery } from '../support/deliveries.js';

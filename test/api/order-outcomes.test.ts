@@ -9,11 +9,12 @@ import { createApp } from '../../src/api/app.js';
 import { transfer } from '../../src/db/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { orderWorkflowId } from '../../src/workflows/order-contract.js';
+import { orderWorkflowId } from '../../src/contracts/order.js';
 import { balance, call, deposit, newService, newUser, placeOrder, reconciliation, type TestUser } from '../support/api.js';
 import { drive } from '../support/deliveries.js';
 import { temporalCli } from '../support/temporal.js';
 import { LONG_DEADLINES, MONEY, startOrder, workerContext } from '../support/worker.js';
+import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 
 /**
  * What the HTTP caller of POST /orders gets when an operator cancels the order's workflow, when the
@@ -104,7 +105,7 @@ describe('Cancel on an OrderWorkflow', () => {
     const orderId = res.body.data.id;
     expect((await transfersOf(orderId)).map((t) => t.kind)).toEqual(['order_payment']);
     expect((await call('GET', `/api/v1/deliveries/${res.body.data.delivery.id}`, { token: customer.token })).body.data.status).toBe('NEW');
-    const delivery = ctx.client.workflow.getHandle(`delivery-${orderId}`);
+    const delivery = ctx.client.workflow.getHandle(deliveryWorkflowId(orderId));
     expect((await delivery.describe()).status.name).toBe('RUNNING');
     await delivery.terminate('test over'); // its worker is gone; leave no open delivery behind
     await ctx.sql.begin(async (tx) => {

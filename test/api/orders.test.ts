@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
-import { deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
-import { orderWorkflowId } from '../../src/workflows/order-contract.js';
+import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
+import { orderWorkflowId } from '../../src/contracts/order.js';
 import {
   balance, call, deposit, newService, newUser, placeOrder, reconciliation, systemWallets, type TestUser,
 } from '../support/api.js';

@@ -15,6 +15,7 @@ import type { Sql } from '../../src/db/client.js';
 import { hashToken } from '../../src/db/users.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { testSql } from '../support/db.js';
+import { orderWorkflowId } from '../../src/contracts/order.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ORDERS = 200;
@@ -241,7 +242,7 @@ describe('scale-out: two API and two worker processes against one dev server', (
     // Who did the work, from the workflows' histories: both workers before the stop; only the
     // survivor for every order sent after the stopped worker had exited.
     const identities = await Promise.all(results.map(async (r) => {
-      const history = await client.workflow.getHandle(`order-${r.body.data.id}`).fetchHistory();
+      const history = await client.workflow.getHandle(orderWorkflowId(r.body.data.id)).fetchHistory();
       const ids = new Set<string>();
       for (const e of history.events ?? []) {
         const identity = e.workflowTaskStartedEventAttributes?.identity ?? e.activityTaskStartedEventAttributes?.identity;

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
+import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 import { call } from '../support/api.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { driveAll, paidDelivery } from '../support/deliveries.js';

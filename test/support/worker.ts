@@ -8,7 +8,7 @@ import type { Sql } from '../../src/db/client.js';
 import { transfer } from '../../src/db/ledger.js';
 import { createUser } from '../../src/db/users.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
-import { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../src/workflows/order-contract.js';
+import { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../src/contracts/order.js';
 import type { orderWorkflow } from '../../src/workflows/order-workflow.js';
 import { testSql } from './db.js';
 import { slowed } from './faults.js';
@@ -39,7 +39,7 @@ export function workerContext(): WorkerContext {
   return ctx;
 }
 
-export interface WorkerOptions {
+export interface TestWorkerOptions {
   sql: Sql;
   connection: NativeConnection;
   replace?: Partial<Activities>;
@@ -48,7 +48,7 @@ export interface WorkerOptions {
 }
 
 /** Runs `work` with a worker of the real activities (some replaced) on a task queue of its own. */
-export async function withWorker<T>(options: WorkerOptions, work: (taskQueue: string) => Promise<T>): Promise<T> {
+export async function withWorker<T>(options: TestWorkerOptions, work: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `test-${randomUUID()}`;
   const real = createActivities({ sql: options.sql, money: MONEY, delivery: options.deadlines ?? LONG_DEADLINES });
   const activities = { ...real, ...options.replace };

@@ -1,8 +1,8 @@
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { balanceOf } from '../../src/db/ledger.js';
-import { deliveryStateQuery, deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
-import { orderWorkflowId } from '../../src/workflows/order-contract.js';
+import { deliveryStateQuery, deliveryWorkflowId } from '../../src/contracts/delivery.js';
+import { orderWorkflowId } from '../../src/contracts/order.js';
 import { temporalCli } from '../support/temporal.js';
 import { LONG_DEADLINES, orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
 

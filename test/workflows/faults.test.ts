@@ -15,10 +15,12 @@ import { startTemporalDevServer } from '../../src/runtime/dev-server.js';
 import { startEmbeddedPostgres } from '../../src/runtime/embedded-postgres.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes.js';
 import { testSql } from '../support/db.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
 import { orderFixtures, startOrder, withWorker } from '../support/worker.js';
+import { orderIdOfOrderWorkflow } from '../../src/contracts/order.js';
+import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 
 // Activity retries during injected faults are expected here; the SDK would log each at WARN.
 installRuntime({ level: 'ERROR' });
@@ -54,7 +56,7 @@ async function paymentsPerOrder(sql: Sql, orderIds: string[]) {
  */
 async function midRunRestart(sql: Sql, client: Client, taskQueue: string, restart: () => Promise<void>): Promise<string[]> {
   const handles = await Promise.all(startOrders(client, taskQueue, await fixtures(sql, 5), 10));
-  const orderIds = handles.map((h) => h.workflowId.replace(/^order-/, ''));
+  const orderIds = handles.map((h) => orderIdOfOrderWorkflow(h.workflowId));
   await until(async () => (await paymentsPerOrder(sql, orderIds)).some((p) => p.n > 0));
   await restart();
   const results = await Promise.all(handles.map((h) => h.result()));
@@ -102,7 +104,7 @@ describe('a worker killed with SIGKILL while 20 orders are in flight', () => {
     const f = await fixtures(sql, 5);
     const first = await spawnWorker(taskQueue, 400);
     const handles = await Promise.all(startOrders(client, taskQueue, f, 20));
-    const orderIds = handles.map((h) => h.workflowId.replace(/^order-/, ''));
+    const orderIds = handles.map((h) => orderIdOfOrderWorkflow(h.workflowId));
     await until(async () => (await paymentsPerOrder(sql, orderIds)).some((p) => p.n > 0));
 
     first.kill('SIGKILL');
@@ -136,7 +138,7 @@ describe('the Temporal server restarted in the middle of a run', () => {
         // These deliveries are in the shared database but their workflows live on this test's own
         // server, which goes away with it: cancel them (a refund each) so none is left open.
         await Promise.all(orderIds.map(async (id) => {
-          const delivery = client.workflow.getHandle(`delivery-${id}`);
+          const delivery = client.workflow.getHandle(deliveryWorkflowId(id));
           await delivery.cancel();
           await delivery.result();
         }));
@@ -174,7 +176,7 @@ describe('PostgreSQL restarted in the middle of a run', () => {
     } finally {
       // The delivery workflows of this database would outlive it: end them with the test.
       await Promise.all((await sql<{ orderId: string }[]>`SELECT order_id AS "orderId" FROM service_deliveries`.catch(() => []))
-        .map((d) => client.workflow.getHandle(`delivery-${d.orderId}`).terminate('test over').catch(() => undefined)));
+        .map((d) => client.workflow.getHandle(deliveryWorkflowId(d.orderId)).terminate('test over').catch(() => undefined)));
       await client.connection.close();
       await connection.close();
       await sql.end();

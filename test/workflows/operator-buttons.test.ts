@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/client.js';
-import { deliveryStateQuery, deliveryWorkflowId, type DeliveryState } from '../../src/workflows/delivery-contract.js';
+import { deliveryStateQuery, deliveryWorkflowId, type DeliveryState } from '../../src/contracts/delivery.js';
 import { admin, balance, call, reconciliation, type TestUser } from '../support/api.js';
 import { testSql } from '../support/db.js';
 import { drive, driveAll, paidDelivery, type PaidDelivery } from '../support/deliveries.js';

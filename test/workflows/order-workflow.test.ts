@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { balanceOf } from '../../src/db/ledger.js';
 import { LONG_DEADLINES, MONEY, orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
+import { orderIdOfOrderWorkflow } from '../../src/contracts/order.js';
 
 const ctx = workerContext();
 
@@ -16,7 +17,7 @@ describe('OrderWorkflow compensation', () => {
       sql, connection, replace: { recordOrder: async () => { throw ApplicationFailure.nonRetryable('disk full', 'RECORD_BROKEN'); } },
     }, async (taskQueue) => {
       const handle = await startOrder(client, taskQueue, { customerId: customer.id, serviceId: service.id });
-      return { orderId: handle.workflowId.replace(/^order-/, ''), failure: await handle.result().then(() => undefined, (err: unknown) => err) };
+      return { orderId: orderIdOfOrderWorkflow(handle.workflowId), failure: await handle.result().then(() => undefined, (err: unknown) => err) };
     });
 
     expect(failure).toBeInstanceOf(WorkflowFailedError);

@@ -13,8 +13,8 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { startSystem } from '../../src/system.js';
-import { deliveryWorkflowId } from '../../src/workflows/delivery-contract.js';
-import { orderWorkflowId } from '../../src/workflows/order-contract.js';
+import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
+import { orderWorkflowId } from '../../src/contracts/order.js';
 
 const OUT = new URL('./histories/', import.meta.url);
 const dataDir = await mkdtemp(join(tmpdir(), 'marketplace-record-'));

@@ -2,9 +2,10 @@ import { router } from '../router.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import { createService, findService, updateService } from '../../db/catalog.js';
 import type { Sql } from '../../db/client.js';
-import { systemBalances, transfer } from '../../db/ledger.js';
+import { IdempotencyConflictError, systemBalances, transfer } from '../../db/ledger.js';
 import { createUser, findUser, issueToken, revokeToken } from '../../db/users.js';
 import { DomainError } from '../../domain/errors.js';
+import { depositKey } from '../../domain/keys.js';
 import { reconcileAll, resumeDelivery, type RepairDeps } from '../../repair/deliveries.js';
 import { allow } from '../auth.js';
 import { ok } from '../envelope.js';
@@ -96,10 +97,10 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
     async (c) => {
       const userId = c.req.valid('param').id;
       if (!(await findUser(sql, userId))) throw new DomainError('NOT_FOUND', 'User not found.');
-      const key = `deposit:${userId}:${c.req.valid('header')['idempotency-key']}`;
+      const key = depositKey(userId, c.req.valid('header')['idempotency-key']);
       const result = await transfer(sql, { key, from: { system: 'external' }, to: { userId }, amount: c.req.valid('json').amount, kind: 'deposit' })
         .catch((err: unknown) => {
-          if ((err as Error).name === 'IdempotencyConflictError') throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'The idempotency key was already used for a different deposit.');
+          if (err instanceof IdempotencyConflictError) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'The idempotency key was already used for a different deposit.');
           throw err;
         });
       return ok(c, 'Deposit successful', { id: result.transfer.id, user_id: userId, amount: result.transfer.amount, currency, replayed: result.replayed }, 201);

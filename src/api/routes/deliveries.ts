@@ -8,7 +8,7 @@ import { driveDelivery, type DriveDeps } from '../drive-delivery.js';
 import { ok, pageOf } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';
 import { router } from '../router.js';
-import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
+import { deliveryWorkflowId } from '../../contracts/delivery.js';
 import { enumField, pageQuery, uuidParam } from '../validation.js';
 
 const TransitionBody = z.object({

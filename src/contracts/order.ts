@@ -6,6 +6,8 @@ export const DEFAULT_TASK_QUEUE = 'orders';
 
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+/** The reverse: the order id of an `order-<orderId>` workflow id. */
+export const orderIdOfOrderWorkflow = (workflowId: string): string => workflowId.replace(/^order-/, '');
 
 export interface OrderWorkflowInput {
   orderId: string;

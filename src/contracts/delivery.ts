@@ -1,12 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor, DeliveryAction, DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
+import type { Actor, DeliveryAction, DeliveryDeadlines, DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
 import type { PayoutSplit, Rates } from '../domain/pricing.js';
 
 /** The delivery workflow's contract: the API, the worker and the tests import names from here only. */
 export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
 export const deliveryWorkflowId = (orderId: string): string => `delivery-${orderId}`;
+/** The reverse: the order id of a `delivery-<orderId>` workflow id. */
+export const orderIdOfDeliveryWorkflow = (workflowId: string): string => workflowId.replace(/^delivery-/, '');
 
-export interface DeliveryDeadlines { acceptTimeoutMs: number; reviewTimeoutMs: number }
+export type { DeliveryDeadlines };
 
 export interface DeliveryWorkflowInput {
   orderId: string;
@@ -69,10 +71,3 @@ export const deliverySignals = {
 
 export const deliveryStateQuery = defineQuery<DeliveryState>('state');
 
-/** The ledger/event key of a transition made by an Update: lets a retried HTTP call find it. */
-export const updateEventKey = (deliveryId: string, updateId: string): string => `delivery:${deliveryId}:update:${updateId}`;
-/** Keys of moves no caller names (signals, timers, a cancellation request): unique across runs. */
-export const runEventKey = (deliveryId: string, runId: string, source: 'signal' | 'timer' | 'cancel-request', n: number): string =>
-  `delivery:${deliveryId}:${source}:${runId}:${n}`;
-/** The update ID of a transition with an Idempotency-Key: the key is the user's, so the user is in it. */
-export const transitionUpdateId = (userId: number, idempotencyKey: string): string => `user:${userId}:${idempotencyKey}`;
