@@ -10,7 +10,7 @@ import { connectWorker } from './src/temporal/connection.js';
 import { installRuntime, sdkLogLevelFor, sdkMetricsUrl } from './src/temporal/runtime.js';
 import { createMetrics, metricsText } from './src/observability/metrics.js';
 import { freePort } from './src/runtime/free-port.js';
-import { createWorker } from './src/temporal/worker.js';
+import { createWorkerRole } from './src/roles.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'worker', config.logFormat);
@@ -30,11 +30,7 @@ metricsServer.on('error', (err) => log.warn(`worker metrics not served on :${con
 
 const sql = createSql(config.database.url, { max: config.database.poolSize });
 const connection = await connectWorker(config.temporal, config.temporal.address);
-const worker = await createWorker({
-  connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-  deps: { sql, money: config.money, delivery: config.delivery, metrics },
-  ...(config.workflowBundlePath ? { bundlePath: config.workflowBundlePath } : {}),
-});
+const worker = await createWorkerRole(config, { sql, connection, metrics });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -2,13 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createApp } from './api/app.js';
 import { closeServer, listen } from './api/listen.js';
+import { createApiRole, createWorkerRole, prepareDatabase } from './roles.js';
 import type { Config } from './config.js';
 import { createSql, type Sql } from './db/client.js';
-import { ensureSystemWallets } from './db/ledger.js';
-import { migrate } from './db/migrate.js';
-import { ensureBootstrapAdmin } from './db/users.js';
 import type { Logger } from './logger.js';
 import { startTemporalDevServer } from './runtime/dev-server.js';
 import { startEmbeddedPostgres } from './runtime/embedded-postgres.js';
@@ -17,7 +14,6 @@ import { connectClient, connectWorker } from './temporal/connection.js';
 import { installRuntime, sdkLogLevelFor, sdkMetricsUrl } from './temporal/runtime.js';
 import { createMetrics } from './observability/metrics.js';
 import { freePort } from './runtime/free-port.js';
-import { createWorker } from './temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from './contracts/search-attributes.js';
 
 export interface System {
@@ -76,18 +72,13 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
 
     const sql = createSql(databaseUrl, { max: config.database.poolSize });
     stoppers.push({ name: 'database pool', stop: () => sql.end({ timeout: 5 }) });
-    const applied = await migrate(sql);
-    if (applied.length > 0) log.info(`applied migrations: ${applied.join(', ')}`);
-    await ensureSystemWallets(sql, config.money.currency);
     const adminToken = config.adminToken ?? await persistentAdminToken(dataDir);
-    await ensureBootstrapAdmin(sql, adminToken, config.money.currency);
+    const applied = await prepareDatabase(sql, config, adminToken);
+    if (applied.length > 0) log.info(`applied migrations: ${applied.join(', ')}`);
 
     const workerConnection = await connectWorker(config.temporal, temporalAddress);
     stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
-    const worker = await createWorker({
-      connection: workerConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      deps: { sql, money: config.money, delivery: config.delivery, metrics }, ...(options.bundle ? { bundle: options.bundle } : {}),
-    });
+    const worker = await createWorkerRole(config, { sql, connection: workerConnection, metrics, ...(options.bundle ? { bundle: options.bundle } : {}) });
     const running = worker.run();
     stoppers.push({ name: 'worker', stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -96,9 +87,7 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
 
     const temporal = await connectClient(config.temporal, temporalAddress);
     stoppers.push({ name: 'Temporal client', stop: () => temporal.connection.close() });
-    const app = createApp({
-      sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, ordersMaxInFlight: config.ordersMaxInFlight, delivery: config.delivery, log, metrics, sdkMetricsUrl: sdkMetricsUrl(),
-    });
+    const app = createApiRole(config, { sql, temporal, log, metrics, ...(sdkMetricsUrl() ? { sdkMetricsUrl: sdkMetricsUrl()! } : {}) });
     const server = await listen(app.fetch, config.port);
     stoppers.push({ name: 'HTTP server', stop: () => closeServer(server) });
 

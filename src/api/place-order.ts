@@ -10,7 +10,7 @@ import {
 } from '../contracts/order.js';
 import type { orderWorkflow } from '../workflows/order-workflow.js';
 import { refusalOf } from './workflow-refusals.js';
-import { CustomerIdKey, OrderIdKey, OrderStatusKey, ServiceIdKey } from '../contracts/search-attributes.js';
+import { orderSearchAttributes } from '../contracts/search-attributes.js';
 
 export interface PlaceOrderDeps { sql: Sql; temporal: Client; taskQueue: string }
 export interface OrderRequest { serviceId: number; methodType: MethodType; upgradeIds: number[] }
@@ -74,12 +74,7 @@ async function runOrder(deps: PlaceOrderDeps, input: OrderWorkflowInput): Promis
       `**Service** #${input.serviceId}, upgrades ${input.upgradeIds.length > 0 ? input.upgradeIds.map((id) => `#${id}`).join(', ') : 'none'}`,
       `**Payment** ${input.methodType}; the total is in the current details once priced`,
     ].join('\n\n'),
-    typedSearchAttributes: [
-      { key: OrderIdKey, value: input.orderId },
-      { key: CustomerIdKey, value: String(input.customerId) },
-      { key: ServiceIdKey, value: String(input.serviceId) },
-      { key: OrderStatusKey, value: 'PENDING' },
-    ],
+    typedSearchAttributes: orderSearchAttributes({ ...input, orderStatus: 'PENDING' }),
   });
   try {
     await deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {

@@ -4,13 +4,10 @@
  */
 import { loadConfig } from '../config.js';
 import { createSql } from '../db/client.js';
-import { ensureSystemWallets } from '../db/ledger.js';
-import { migrate } from '../db/migrate.js';
-import { ensureBootstrapAdmin } from '../db/users.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../observability/metrics.js';
+import { createApiRole, prepareDatabase } from '../roles.js';
 import { connectClient } from '../temporal/connection.js';
-import { createApp } from './app.js';
 import { closeServer, listen } from './listen.js';
 
 const config = loadConfig();
@@ -21,12 +18,10 @@ if (!config.database.url || !config.temporal.address) {
 }
 
 const sql = createSql(config.database.url, { max: config.database.poolSize });
-await migrate(sql);
-await ensureSystemWallets(sql, config.money.currency);
-if (config.adminToken) await ensureBootstrapAdmin(sql, config.adminToken, config.money.currency);
-else log.warn('ADMIN_TOKEN is unset: this API bootstraps no admin (existing admins\' tokens still work)');
+await prepareDatabase(sql, config, config.adminToken);
+if (!config.adminToken) log.warn('ADMIN_TOKEN is unset: this API bootstraps no admin (existing admins\' tokens still work)');
 const temporal = await connectClient(config.temporal, config.temporal.address);
-const app = createApp({ sql, temporal, taskQueue: config.temporal.taskQueue, currency: config.money.currency, ordersMaxInFlight: config.ordersMaxInFlight, delivery: config.delivery, log, metrics: createMetrics() });
+const app = createApiRole(config, { sql, temporal, log, metrics: createMetrics() });
 const server = await listen(app.fetch, config.port);
 log.info(`API listening on :${config.port}`);
 

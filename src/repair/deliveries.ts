@@ -12,9 +12,7 @@ import { isFinal } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
 import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../contracts/delivery.js';
 import type { deliveryWorkflow } from '../workflows/delivery-workflow.js';
-import {
-  CustomerIdKey, DeliveryStatusKey, OrderIdKey, OrderStatusKey, OrderTotalKey, ProviderIdKey, ServiceIdKey,
-} from '../contracts/search-attributes.js';
+import { orderSearchAttributes } from '../contracts/search-attributes.js';
 
 export interface RepairDeps { sql: Sql; temporal: Client; taskQueue: string; delivery: { acceptTimeoutMs: number; reviewTimeoutMs: number } }
 
@@ -78,15 +76,10 @@ export async function resumeDelivery(deps: RepairDeps, deliveryId: string): Prom
       }],
       staticSummary: `Delivery of ${order.serviceName} to customer #${order.customerId}, ${order.total} ${order.currency} in escrow (resumed)`,
       staticDetails: `Resumed by an operator from the database at status **${delivery.status}**; deadlines count from the resume.`,
-      typedSearchAttributes: [
-        { key: OrderIdKey, value: order.id },
-        { key: CustomerIdKey, value: String(order.customerId) },
-        { key: ProviderIdKey, value: String(order.providerId) },
-        { key: ServiceIdKey, value: String(order.serviceId) },
-        { key: OrderStatusKey, value: order.status },
-        { key: OrderTotalKey, value: order.total },
-        { key: DeliveryStatusKey, value: delivery.status },
-      ],
+      typedSearchAttributes: orderSearchAttributes({
+        orderId: order.id, customerId: order.customerId, serviceId: order.serviceId, orderStatus: order.status,
+        providerId: order.providerId, total: order.total, deliveryStatus: delivery.status,
+      }),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
