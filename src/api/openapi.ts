@@ -13,8 +13,12 @@ export const ErrorEnvelope = z.object({
   example: { success: false, message: 'The selected service id is invalid.', code: 'VALIDATION_FAILED', data: null, errors: { service_id: ['The selected service id is invalid.'] } },
 });
 
-/** Statuses every authenticated endpoint may answer; 409 only where a transition can be refused. */
-const COMMON: readonly number[] = [400, 401, 403, 404, 413, 415, 422, 431, 503];
+/**
+ * Statuses every authenticated endpoint may answer; 409 only where a move can be refused (a
+ * transition, a resume) or an order cancelled by an operator.
+ */
+const COMMON: readonly number[] = [400, 401, 403, 404, 413, 415, 422, 431, 500, 503];
+const CONFLICTS = /\/(start|submit|approve|request-revision|cancel|resume)$|^\/api\/v1\/orders$/;
 
 interface Operation { responses?: Record<string, unknown> }
 
@@ -27,7 +31,7 @@ export function withErrorResponses<T extends { paths?: object }>(doc: T): T {
   for (const [path, operations] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, Operation>>)) {
     if (!path.startsWith('/api/')) continue;
     for (const operation of Object.values(operations)) {
-      const statuses = /\/(start|submit|approve|request-revision|cancel)$/.test(path) ? [...COMMON, 409] : COMMON;
+      const statuses = CONFLICTS.test(path) ? [...COMMON, 409] : COMMON;
       operation.responses = { ...operation.responses, ...errorResponses(statuses) };
     }
   }

@@ -1,6 +1,10 @@
 import type { Service } from '../db/catalog.js';
 import type { Delivery } from '../db/deliveries.js';
 import type { Order } from '../db/orders.js';
+import type { ActorRole } from '../domain/delivery.js';
+
+/** A time as the API shows it: ISO 8601 (JSON would turn a Date into the same string). */
+const iso = (at: Date | string): string => new Date(at).toISOString();
 
 /** Database records → the JSON shapes of SYSTEM.md §6 (snake_case, amounts in minor units). */
 export function orderJson(order: Order) {
@@ -19,8 +23,8 @@ export function orderJson(order: Order) {
     currency: order.currency,
     tax_rate_bp: order.taxRateBp,
     platform_fee_bp: order.platformFeeBp,
-    paid_at: order.paidAt,
-    created_at: order.createdAt,
+    paid_at: order.paidAt === null ? null : iso(order.paidAt),
+    created_at: iso(order.createdAt),
     delivery: order.delivery,
   };
 }
@@ -37,9 +41,9 @@ export function deliveryJson(delivery: Delivery) {
     service_price: delivery.servicePrice,
     total: delivery.total,
     currency: delivery.currency,
-    created_at: delivery.createdAt,
+    created_at: iso(delivery.createdAt),
     history: delivery.history.map((e) => ({
-      from: e.from, to: e.to, actor_role: e.actorRole, actor_id: e.actorId, reason: e.reason, at: e.at,
+      from: e.from, to: e.to, actor_role: e.actorRole as ActorRole, actor_id: e.actorId, reason: e.reason, at: iso(e.at),
     })),
   };
 }

@@ -1,3 +1,4 @@
+import type { DeliveryStatus } from '../domain/delivery.js';
 import type { Fragment, Sql, Tx } from './client.js';
 import { createDeliveryForOrder } from './deliveries.js';
 
@@ -27,7 +28,7 @@ export interface Order {
   failureCode: string | null;
   paidAt: Date | null;
   createdAt: Date;
-  delivery: { id: string; status: string } | null;
+  delivery: { id: string; status: DeliveryStatus } | null;
 }
 
 /**

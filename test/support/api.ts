@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { answerChecker, type OpenApiDoc } from './openapi-check.js';
 
 export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   status: number;
@@ -26,7 +27,16 @@ export async function call<T = any>(method: string, path: string, options: CallO
   }
   const response = await fetch(`${inject('apiUrl')}${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  const parsed = text ? JSON.parse(text) : undefined;
+  (await specCheck())(method, path, response.status, parsed);
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+let checker: Promise<ReturnType<typeof answerChecker>> | undefined;
+/** The running API's own OpenAPI document, read once per test file: every answer is checked against it. */
+function specCheck() {
+  checker ??= fetch(`${inject('apiUrl')}/openapi.json`).then(async (res) => answerChecker(await res.json() as OpenApiDoc));
+  return checker;
 }
 
 export const admin = () => inject('adminToken');

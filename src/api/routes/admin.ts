@@ -10,6 +10,9 @@ import { reconcileAll, resumeDelivery, type RepairDeps } from '../../repair/deli
 import { allow } from '../auth.js';
 import { ok } from '../envelope.js';
 import { deliveryJson, serviceJson } from '../presenters.js';
+import {
+  CreatedUserSchema, DeliverySchema, DepositSchema, IssuedTokenSchema, ReconciliationSchema, ServiceSchema, success, SystemWalletsSchema,
+} from '../schemas.js';
 import { amountField, enumField, idField, idParam, textField, uuidParam } from '../validation.js';
 
 const ROLES = ['customer', 'provider', 'admin'] as const;
@@ -44,7 +47,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   app.use('*', allow('admin'));
 
   app.openapi(
-    createRoute({ method: 'post', path: '/users', summary: 'Create a user and its first token', request: { body: json(NewUser) }, responses: { 201: { description: 'The user and a token, shown once' } } }),
+    createRoute({ method: 'post', path: '/users', summary: 'Create a user and its first token', request: { body: json(NewUser) }, responses: { 201: success('The user and a token, shown once', CreatedUserSchema) } }),
     async (c) => {
       const body = c.req.valid('json');
       const user = await createUser(sql, { ...body, currency });
@@ -54,7 +57,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/users/{id}/tokens', summary: 'Issue another token', request: { params: idParam }, responses: { 201: { description: 'The token, shown once' } } }),
+    createRoute({ method: 'post', path: '/users/{id}/tokens', summary: 'Issue another token', request: { params: idParam }, responses: { 201: success('The token, shown once', IssuedTokenSchema) } }),
     async (c) => {
       const user = await findUser(sql, c.req.valid('param').id);
       if (!user) throw new DomainError('NOT_FOUND', 'User not found.');
@@ -63,7 +66,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token', request: { params: idParam }, responses: { 200: { description: 'Revoked' } } }),
+    createRoute({ method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token', request: { params: idParam }, responses: { 200: success('Revoked', z.null()) } }),
     async (c) => {
       if (!(await revokeToken(sql, c.req.valid('param').id))) throw new DomainError('NOT_FOUND', 'Token not found.');
       return ok(c, 'Token revoked', null);
@@ -71,7 +74,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/services', summary: 'Create a service with its upgrades', request: { body: json(NewService) }, responses: { 201: { description: 'The service' } } }),
+    createRoute({ method: 'post', path: '/services', summary: 'Create a service with its upgrades', request: { body: json(NewService) }, responses: { 201: success('The service', ServiceSchema) } }),
     async (c) => {
       const body = c.req.valid('json');
       const provider = await findUser(sql, body.provider_id);
@@ -84,7 +87,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'patch', path: '/services/{id}', summary: 'Change a service\'s status or price', request: { params: idParam, body: json(ServiceChange) }, responses: { 200: { description: 'The service' } } }),
+    createRoute({ method: 'patch', path: '/services/{id}', summary: 'Change a service\'s status or price', request: { params: idParam, body: json(ServiceChange) }, responses: { 200: success('The service', ServiceSchema) } }),
     async (c) => {
       const id = c.req.valid('param').id;
       if (!(await updateService(sql, id, c.req.valid('json')))) throw new DomainError('NOT_FOUND', 'Service not found.');
@@ -93,7 +96,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/wallets/{id}/deposit', summary: 'Top up a user\'s wallet from outside', request: { params: idParam, headers: DepositHeaders, body: json(Deposit) }, responses: { 201: { description: 'The deposit' } } }),
+    createRoute({ method: 'post', path: '/wallets/{id}/deposit', summary: 'Top up a user\'s wallet from outside', request: { params: idParam, headers: DepositHeaders, body: json(Deposit) }, responses: { 201: success('The deposit', DepositSchema) } }),
     async (c) => {
       const userId = c.req.valid('param').id;
       if (!(await findUser(sql, userId))) throw new DomainError('NOT_FOUND', 'User not found.');
@@ -108,12 +111,12 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/system-wallets', summary: 'Balances of the system wallets', responses: { 200: { description: 'Balances' } } }),
+    createRoute({ method: 'get', path: '/system-wallets', summary: 'Balances of the system wallets', responses: { 200: success('Balances', SystemWalletsSchema) } }),
     async (c) => ok(c, 'System wallets', { ...(await systemBalances(sql)), currency }),
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/reconciliation', summary: 'Check every ledger invariant', responses: { 200: { description: 'The checks' } } }),
+    createRoute({ method: 'get', path: '/reconciliation', summary: 'Check every ledger invariant', responses: { 200: success('The checks', ReconciliationSchema) } }),
     async (c) => ok(c, 'Reconciliation', await reconcileAll(deps)),
   );
 
@@ -121,7 +124,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
     createRoute({
       method: 'post', path: '/deliveries/{id}/resume',
       summary: 'Resume an open delivery whose workflow was ended by hand (Terminate): a new run continues from the database',
-      request: { params: uuidParam }, responses: { 200: { description: 'The delivery, now tracked by a new DeliveryWorkflow run' } },
+      request: { params: uuidParam }, responses: { 200: success('The delivery, now tracked by a new DeliveryWorkflow run', DeliverySchema) },
     }),
     async (c) => ok(c, 'Delivery resumed', deliveryJson(await resumeDelivery(deps, c.req.valid('param').id))),
   );

@@ -7,6 +7,7 @@ import { allow } from '../auth.js';
 import { driveDelivery, type DriveDeps } from '../drive-delivery.js';
 import { ok, pageOf } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';
+import { DeliverySchema, pageSchema, success } from '../schemas.js';
 import { router } from '../router.js';
 import { deliveryWorkflowId } from '../../contracts/delivery.js';
 import { enumField, pageQuery, uuidParam } from '../validation.js';
@@ -26,7 +27,7 @@ export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
     createRoute({
       method: 'get', path: '/', summary: 'Your deliveries (customer: of your orders; provider: of your services)',
       request: { query: pageQuery.extend({ status: enumField('status', DELIVERY_STATUSES).optional() }) },
-      responses: { 200: { description: 'Deliveries, newest first' } },
+      responses: { 200: success('Deliveries, newest first', pageSchema(DeliverySchema)) },
     }),
     async (c) => {
       const page = c.req.valid('query');
@@ -39,7 +40,7 @@ export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
   app.openapi(
     createRoute({
       method: 'get', path: '/{id}', summary: 'One delivery with its status history',
-      request: { params: uuidParam }, responses: { 200: { description: 'The delivery' } },
+      request: { params: uuidParam }, responses: { 200: success('The delivery with its status history', DeliverySchema) },
     }),
     async (c) => {
       const user = c.get('user');
@@ -59,7 +60,7 @@ export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
           params: uuidParam, headers: IdempotencyHeader,
           body: { required: false, content: { 'application/json': { schema: TransitionBody } } },
         },
-        responses: { 200: { description: 'The delivery after the transition' } },
+        responses: { 200: success('The delivery after the transition', DeliverySchema) },
       }),
       async (c) => {
         const delivery = await driveDelivery(deps, c.req.valid('param').id, action, c.get('user'),

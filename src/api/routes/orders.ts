@@ -9,6 +9,7 @@ import { allow } from '../auth.js';
 import { ok, pageOf } from '../envelope.js';
 import { placeOrder, type PlaceOrderDeps } from '../place-order.js';
 import { orderJson } from '../presenters.js';
+import { OrderSchema, pageSchema, success } from '../schemas.js';
 import { enumField, idField, pageQuery, uuidParam } from '../validation.js';
 
 export const MAX_UPGRADES = 20;
@@ -41,7 +42,7 @@ export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics 
     createRoute({
       method: 'post', path: '/', summary: 'Place and pay for an order',
       request: { headers: IdempotencyHeader, body: { required: true, content: { 'application/json': { schema: OrderBody } } } },
-      responses: { 201: { description: 'Order created successfully' } },
+      responses: { 201: success('Order created successfully: the order with its delivery', OrderSchema) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -61,7 +62,7 @@ export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics 
     createRoute({
       method: 'get', path: '/', summary: 'List your orders',
       request: { query: pageQuery.extend({ status: enumField('status', ORDER_STATUSES).optional() }) },
-      responses: { 200: { description: 'Orders, newest first' } },
+      responses: { 200: success('Orders, newest first', pageSchema(OrderSchema)) },
     }),
     async (c) => {
       const page = c.req.valid('query');
@@ -74,7 +75,7 @@ export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics 
     createRoute({
       method: 'get', path: '/{id}', summary: 'One of your orders',
       request: { params: uuidParam },
-      responses: { 200: { description: 'The order with its delivery' } },
+      responses: { 200: success('The order with its delivery', OrderSchema) },
     }),
     async (c) => {
       const order = await findOrder(deps.sql, c.req.valid('param').id, c.get('user').id);
