@@ -59,10 +59,30 @@ async function midRunRestart(sql: Sql, client: Client, taskQueue: string, restar
   const orderIds = handles.map((h) => orderIdOfOrderWorkflow(h.workflowId));
   await until(async () => (await paymentsPerOrder(sql, orderIds)).some((p) => p.n > 0));
   await restart();
-  const results = await Promise.all(handles.map((h) => h.result()));
+  const results = await withinOr(Promise.all(handles.map((h) => h.result())), 120_000, async () => {
+    // Say where each unfinished order stands instead of timing out silently.
+    const states = await Promise.all(handles.map(async (h) => {
+      const events = (await h.fetchHistory()).events ?? [];
+      return `${h.workflowId}: ${events.slice(-4).map((e) => e.eventType).join(' ')}`;
+    }));
+    return `orders not finished 120 s after the restart:\n${states.join('\n')}`;
+  });
   expect(results.map((r) => r.status)).toEqual(Array(10).fill('COMPLETED'));
   expect((await paymentsPerOrder(sql, orderIds)).map((p) => p.n)).toEqual(Array(10).fill(1));
   return orderIds;
+}
+
+/** `work`, or a failure that says what `explain` finds, once `ms` have passed. */
+async function withinOr<T>(work: Promise<T>, ms: number, explain: () => Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { void explain().then((why) => reject(new Error(why)), reject); }, ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
