@@ -4,7 +4,7 @@ import { createApp } from '../../src/api/app.js';
 import type { Sql } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { deposit, newService, newUser } from '../support/api.js';
+import { checkAnswer, deposit, newService, newUser } from '../support/api.js';
 import { testSql } from '../support/db.js';
 
 /**
@@ -39,7 +39,9 @@ describe('admission control', () => {
     });
     const answers = await Promise.all(Array.from({ length: 10 }, async () => {
       const res = await send();
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() as { code?: string } };
+      const body = await res.json() as { code?: string };
+      await checkAnswer('POST', '/api/v1/orders', res.status, body);
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
     }));
 
     const shed = answers.filter((a) => a.status === 503);

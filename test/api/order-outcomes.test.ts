@@ -10,7 +10,7 @@ import { transfer } from '../../src/db/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { orderWorkflowId } from '../../src/contracts/order.js';
-import { balance, call, deposit, newService, newUser, placeOrder, reconciliation, type TestUser } from '../support/api.js';
+import { balance, call, checkAnswer, deposit, newService, newUser, placeOrder, reconciliation, type TestUser } from '../support/api.js';
 import { drive } from '../support/deliveries.js';
 import { temporalCli } from '../support/temporal.js';
 import { LONG_DEADLINES, MONEY, startOrder, workerContext } from '../support/worker.js';
@@ -44,7 +44,11 @@ function order(app: ReturnType<typeof ownApi>, customer: TestUser, serviceId: nu
   return Promise.resolve(app.request('/api/v1/orders', {
     method: 'POST', body: JSON.stringify({ service_id: serviceId, method_type: 'wallet' }),
     headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json', 'idempotency-key': key },
-  })).then(async (res) => ({ status: res.status, body: await res.json() as { code?: string; message: string; data: { id: string; delivery: { id: string } } } }));
+  })).then(async (res) => {
+    const body = await res.json() as { code?: string; message: string; data: { id: string; delivery: { id: string } } };
+    await checkAnswer('POST', '/api/v1/orders', res.status, body);
+    return { status: res.status, body };
+  });
 }
 
 async function runWorker<T>(taskQueue: string, work: () => Promise<T>, replace: Partial<ReturnType<typeof createActivities>> = {}): Promise<T> {
