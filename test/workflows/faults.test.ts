@@ -167,7 +167,7 @@ describe('the Temporal server restarted in the middle of a run', () => {
       await client.connection.close();
       await connection.close();
       await server.stop();
-      await sql.end();
+      await sql.end({ timeout: 5 }); // a connection left hanging by the restart must not hold the test
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
@@ -199,7 +199,7 @@ describe('PostgreSQL restarted in the middle of a run', () => {
         .map((d) => client.workflow.getHandle(deliveryWorkflowId(d.orderId)).terminate('test over').catch(() => undefined)));
       await client.connection.close();
       await connection.close();
-      await sql.end();
+      await sql.end({ timeout: 5 }); // a connection left hanging by the restart must not hold the test
       await pg.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
