@@ -41,6 +41,8 @@ export async function placeOrder(
   try {
     await withinLimit(runOrder(deps, { orderId, customerId, ...request }), ORDER_ANSWER_LIMIT_MS);
   } catch (err) {
+    // Our own limit (UNAVAILABLE: still running) is not the order's outcome: nothing to keep.
+    if (err instanceof DomainError) throw err;
     const refusal = refusalOf(err);
     if (!refusal) throw err;
     if (idempotencyKey) await recordOrderRefusal(deps.sql, orderId, refusal);

@@ -113,9 +113,12 @@ class Delivery {
   /** A cancellation request on an open delivery: the operator's cancel. On a final one: nothing. */
   async cancelOnRequest(): Promise<void> {
     await this.writes;
-    if (isFinal(this.state.status)) return;
-    await this.move('cancel', OPERATOR, 'cancellation requested for the workflow (Temporal Cancel)',
-      runEventKey(this.input.deliveryId, this.runId, 'cancel-request', this.moves));
+    // A cancel the database refuses (this run's status was stale, e.g. after a Reset) is tried again
+    // from the database's status, so the run never ends with the delivery still open.
+    for (let attempt = 0; attempt < 3 && !isFinal(this.state.status); attempt += 1) {
+      await this.move('cancel', OPERATOR, 'cancellation requested for the workflow (Temporal Cancel)',
+        runEventKey(this.input.deliveryId, this.runId, 'cancel-request', this.moves));
+    }
     this.state.deadline = null;
     this.show();
   }

@@ -130,6 +130,25 @@ describe('Reset never moves money twice', () => {
   });
 });
 
+describe('Cancel after a Reset', () => {
+  it('cancels from the database\'s status when the run\'s own is stale: one refund, CANCELLED', async () => {
+    const d = await paidDelivery(10_000);
+    await driveAll(d, ['start']);
+    // After the reset the run believes NEW; the database says IN_PROGRESS.
+    await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
+      '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
+    await operator('workflow', 'cancel', '--workflow-id', deliveryWorkflowId(d.orderId));
+
+    const state = await workflowOf(d).result() as DeliveryState;
+    expect(state.status).toBe('CANCELLED');
+    expect(state.refusedMoves).toEqual([expect.objectContaining({ action: 'cancel', from: 'NEW', to: 'CANCELLED' })]);
+    expect(await transfersOf(d.orderId)).toEqual([{ kind: 'order_payment', amount: 11_500 }, { kind: 'refund', amount: 11_500 }]);
+    const delivery = await deliveryOf(d);
+    expect(delivery.history.map((h: { from: string; to: string }) => `${h.from}→${h.to}`)).toEqual(['null→NEW', 'NEW→IN_PROGRESS', 'IN_PROGRESS→CANCELLED']);
+    expect(await orderStatus(d)).toBe('REFUNDED');
+  });
+});
+
 describe('Terminate, reconciliation and resume', () => {
   const resume = (deliveryId: string, token = admin()) => call('POST', `/api/v1/admin/deliveries/${deliveryId}/resume`, { token });
   /** Makes a delivery look older than reconciliation's grace period for workflows still starting. */
