@@ -64,7 +64,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   }
 }
 
-interface Placed { answer: OrderWorkflowResult; draft: OrderDraft; deadlines: { acceptTimeoutMs: number; reviewTimeoutMs: number } }
+interface Placed { answer: OrderWorkflowResult; draft: OrderDraft }
 
 async function placeOrder(input: OrderWorkflowInput): Promise<Placed> {
   const validated = await cancellable(() => refused(() => catalogActivity.validateOrder.executeWithOptions(
@@ -95,12 +95,13 @@ async function placeOrder(input: OrderWorkflowInput): Promise<Placed> {
   ]);
   return {
     answer: { orderId: input.orderId, status: 'COMPLETED', total: price.total, currency: draft.currency, deliveryId },
-    draft, deadlines: validated.deadlines,
+    draft,
   };
 }
 
 /** The delivery outlives the order workflow: it runs for days while the order is already paid. */
-async function startDelivery(input: OrderWorkflowInput, { answer, draft, deadlines }: Placed): Promise<void> {
+async function startDelivery(input: OrderWorkflowInput, { answer, draft }: Placed): Promise<void> {
+  const { deadlines } = draft;
   await startChild(deliveryWorkflow, {
     workflowId: deliveryWorkflowId(input.orderId),
     taskQueue: workflowInfo().taskQueue,
