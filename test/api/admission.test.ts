@@ -4,7 +4,7 @@ import { createApp } from '../../src/api/app.js';
 import type { Sql } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { checkAnswer, deposit, newService, newUser } from '../support/api.js';
+import { checkAnswer, customerAndService } from '../support/api.js';
 import { testSql } from '../support/db.js';
 
 /**
@@ -28,10 +28,7 @@ describe('admission control', () => {
       sql, temporal, taskQueue: inject('taskQueue'), currency: 'SAR', ordersMaxInFlight: 2, delivery: { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 },
       log: createLogger('error', 'admission-test', 'json'), metrics: createMetrics(),
     });
-    const provider = await newUser('provider');
-    const service = await newService(provider, 1_000);
-    const customer = await newUser('customer');
-    await deposit(customer, 100_000);
+    const { service, customer } = await customerAndService(1_000, 100_000);
 
     const send = () => app.request('/api/v1/orders', {
       method: 'POST', body: JSON.stringify({ service_id: service.id, method_type: 'wallet' }),

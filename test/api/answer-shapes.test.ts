@@ -1,16 +1,13 @@
 import { describe, expect, inject, it } from 'vitest';
 import { answerChecker, type OpenApiDoc } from '../support/openapi-check.js';
-import { placeOrder, newService, newUser, deposit } from '../support/api.js';
+import { customerAndService, placeOrder } from '../support/api.js';
 
 /** Every call of the API suite is checked against /openapi.json (test/support/api.ts); this proves the check bites. */
 describe('answers checked against the OpenAPI document', () => {
   it('catches a deliberately wrong answer shape, an undocumented status, and passes a real answer', async () => {
     const doc = await (await fetch(`${inject('apiUrl')}/openapi.json`)).json() as OpenApiDoc;
     const check = answerChecker(doc);
-    const provider = await newUser('provider');
-    const service = await newService(provider, 1_000);
-    const customer = await newUser('customer');
-    await deposit(customer, 10_000);
+    const { service, customer } = await customerAndService(1_000, 10_000);
     const placed = await placeOrder(customer, { service_id: service.id, method_type: 'wallet' });
     expect(placed.status).toBe(201);
     const order = placed.body.data;

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { call, deposit, newService, newUser, placeOrder } from '../support/api.js';
+import { call, customerAndService, placeOrder } from '../support/api.js';
 import { drive } from '../support/deliveries.js';
 
 describe('status filters on the lists', () => {
   it('gives a provider exactly its NEW deliveries and a customer exactly its REFUNDED orders; an unknown status is 422', async () => {
-    const provider = await newUser('provider');
-    const service = await newService(provider, 1_000);
-    const customer = await newUser('customer');
-    await deposit(customer, 100_000);
+    const { provider, service, customer } = await customerAndService(1_000, 100_000);
     const placed: { orderId: string; deliveryId: string }[] = [];
     for (let i = 0; i < 5; i += 1) {
       const res = await placeOrder(customer, { service_id: service.id, method_type: 'wallet' });

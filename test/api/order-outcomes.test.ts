@@ -10,7 +10,7 @@ import { transfer } from '../../src/db/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { orderWorkflowId } from '../../src/contracts/order.js';
-import { balance, call, checkAnswer, deposit, newService, newUser, placeOrder, reconciliation, type TestUser } from '../support/api.js';
+import { balance, call, checkAnswer, customerAndService, placeOrder, reconciliation, type TestUser } from '../support/api.js';
 import { drive } from '../support/deliveries.js';
 import { temporalCli } from '../support/temporal.js';
 import { LONG_DEADLINES, MONEY, startOrder, workerContext } from '../support/worker.js';
@@ -32,12 +32,11 @@ function ownApi(taskQueue: string) {
   });
 }
 
-async function customerWithService(price: number, funds: number): Promise<{ customer: TestUser; serviceId: number }> {
-  const provider = await newUser('provider');
-  const service = await newService(provider, price);
-  const customer = await newUser('customer');
-  await deposit(customer, funds);
-  return { customer, serviceId: service.id };
+/** An order of this test's own: an API on a fresh task queue, a customer who can pay 1 150, a key. */
+async function ownOrder() {
+  const taskQueue = `test-${randomUUID()}`;
+  const { customer, service } = await customerAndService(1_000, 10_000);
+  return { taskQueue, app: ownApi(taskQueue), customer, serviceId: service.id, key: randomUUID() };
 }
 
 function order(app: ReturnType<typeof ownApi>, customer: TestUser, serviceId: number, key: string) {
@@ -65,10 +64,7 @@ const transfersOf = (orderId: string) => ctx.sql<{ kind: string }[]>`SELECT kind
 
 describe('Cancel on an OrderWorkflow', () => {
   it('before the debit: the caller gets 409 ORDER_CANCELLED and nothing is charged', async () => {
-    const taskQueue = `test-${randomUUID()}`;
-    const app = ownApi(taskQueue);
-    const { customer, serviceId } = await customerWithService(1_000, 10_000);
-    const key = randomUUID();
+    const { taskQueue, app, customer, serviceId, key } = await ownOrder();
     const answer = order(app, customer, serviceId, key); // no worker yet: the order waits for one
     await expect.poll(() => ctx.sql`SELECT 1 FROM order_requests WHERE customer_id = ${customer.id}`.then((r) => r.length)).toBe(1);
     const orderId = await orderIdOf(customer, key);
@@ -84,10 +80,7 @@ describe('Cancel on an OrderWorkflow', () => {
   });
 
   it('after the debit: the order is paid, recorded and tracked by its delivery; the caller gets 201', async () => {
-    const taskQueue = `test-${randomUUID()}`;
-    const app = ownApi(taskQueue);
-    const { customer, serviceId } = await customerWithService(1_000, 10_000);
-    const key = randomUUID();
+    const { taskQueue, app, customer, serviceId, key } = await ownOrder();
     // The debit waits on the customer's wallet, locked here, so the cancel arrives while it runs.
     let release!: () => void;
     const released = new Promise<void>((resolve) => { release = resolve; });
@@ -125,10 +118,7 @@ describe('Cancel on an OrderWorkflow', () => {
 
 describe('orders that fail after the payment', () => {
   it('answers 500 ORDER_FAILED in the envelope when the order cannot be recorded, and replays it', async () => {
-    const taskQueue = `test-${randomUUID()}`;
-    const app = ownApi(taskQueue);
-    const { customer, serviceId } = await customerWithService(1_000, 10_000);
-    const key = randomUUID();
+    const { taskQueue, app, customer, serviceId, key } = await ownOrder();
     const res = await runWorker(taskQueue, () => order(app, customer, serviceId, key), {
       recordOrder: async () => { throw ApplicationFailure.nonRetryable('disk full', 'RECORD_BROKEN'); },
     });
@@ -138,8 +128,7 @@ describe('orders that fail after the payment', () => {
   });
 
   it('stops at once when the payment key was used for another transfer, instead of retrying forever', async () => {
-    const taskQueue = `test-${randomUUID()}`;
-    const { customer, serviceId } = await customerWithService(1_000, 10_000);
+    const { taskQueue, customer, serviceId } = await ownOrder();
     const orderId = randomUUID();
     // A deposit that took the order's payment key by mistake: same key, other fields.
     await transfer(ctx.sql, { key: `order:${orderId}:payment`, from: { system: 'external' }, to: { userId: customer.id }, amount: 1, kind: 'deposit' });
@@ -161,10 +150,7 @@ describe('orders that fail after the payment', () => {
 
 describe('transition keys name one request', () => {
   it('refuses a key reused for another delivery or another action with 422, moving nothing', async () => {
-    const provider = await newUser('provider');
-    const service = await newService(provider, 1_000);
-    const customer = await newUser('customer');
-    await deposit(customer, 10_000);
+    const { provider, service, customer } = await customerAndService(1_000, 10_000);
     const deliveries: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       const res = await placeOrder(customer, { service_id: service.id, method_type: 'wallet' });

@@ -93,3 +93,12 @@ export async function reconciliation(): Promise<{ ok: boolean; checks: { name: s
 export function placeOrder(customer: TestUser, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   return call('POST', '/api/v1/orders', { token: customer.token, body, headers });
 }
+
+/** A fresh provider with one service at `price`, and a customer holding `funds`. */
+export async function customerAndService(price: number, funds: number): Promise<{ provider: TestUser; service: TestService; customer: TestUser }> {
+  const provider = await newUser('provider');
+  const service = await newService(provider, price);
+  const customer = await newUser('customer');
+  await deposit(customer, funds);
+  return { provider, service, customer };
+}
