@@ -19,8 +19,7 @@ export function createDeliveryActivities({ sql, metrics }: DeliveryActivityDeps)
      * released) is a non-retryable GUARD_REFUSED failure that the workflow handles.
      */
     async recordTransition(input: TransitionRow): Promise<{ applied: boolean }> {
-      const result = await refusalsAsFailures(() => sql.begin((tx) => applyTransition(tx, input)),
-        (guard) => metrics?.writesRefused.inc({ guard }));
+      const result = await refusalsAsFailures(() => sql.begin((tx) => applyTransition(tx, input)), metrics);
       if (result.applied && input.to === 'COMPLETED') metrics?.payouts.inc();
       if (result.applied && input.to === 'CANCELLED') metrics?.refunds.inc();
       return result;

@@ -2,6 +2,7 @@ import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { GuardRefusal, IdempotencyConflictError } from '../db/ledger.js';
 import { DomainError, GUARD_REFUSED, TRANSFER_KEY_CONFLICT } from '../domain/errors.js';
+import type { Metrics } from '../observability/metrics.js';
 
 
 /**
@@ -10,7 +11,7 @@ import { DomainError, GUARD_REFUSED, TRANSFER_KEY_CONFLICT } from '../domain/err
  * counted where they happen. Anything else stays a plain error: Temporal retries it as an
  * infrastructure fault.
  */
-export async function refusalsAsFailures<T>(work: () => Promise<T>, onConflict?: (kind: string) => void): Promise<T> {
+export async function refusalsAsFailures<T>(work: () => Promise<T>, metrics?: Metrics): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -26,7 +27,7 @@ export async function refusalsAsFailures<T>(work: () => Promise<T>, onConflict?:
       const type = err instanceof GuardRefusal ? GUARD_REFUSED : TRANSFER_KEY_CONFLICT;
       const guard = err instanceof GuardRefusal ? err.guard : 'transfer_key';
       warn('the database refused a write; not retried', { type, guard, message: err.message });
-      onConflict?.(guard);
+      metrics?.writesRefused.inc({ guard });
       throw ApplicationFailure.create({ message: err.message, type, nonRetryable: true, details: [{ guard }] });
     }
     throw err;

@@ -30,7 +30,6 @@ export interface ValidatedOrder {
 }
 
 export function createOrderActivities({ sql, money, delivery, metrics }: OrderActivityDeps) {
-  const onConflict = (guard: string) => metrics?.writesRefused.inc({ guard });
   return {
     /** Reads the catalog and applies the seed's checks; the rates and deadlines in force are snapshotted here. */
     async validateOrder(input: { serviceId: number; upgradeIds: number[]; methodType: MethodType }): Promise<ValidatedOrder> {
@@ -61,7 +60,7 @@ export function createOrderActivities({ sql, money, delivery, metrics }: OrderAc
         amount: input.amount,
         kind: 'order_payment',
         orderId: input.orderId,
-      }), onConflict);
+      }), metrics);
     },
 
     /** The paid order and its delivery (NEW), in one transaction. */
@@ -78,7 +77,7 @@ export function createOrderActivities({ sql, money, delivery, metrics }: OrderAc
         amount: input.amount,
         kind: 'refund',
         orderId: input.orderId,
-      }), onConflict);
+      }), metrics);
     },
 
     async markOrderFailed(input: { draft: OrderDraft; failureCode: string }): Promise<void> {

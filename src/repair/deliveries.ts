@@ -6,8 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Sql } from '../db/client.js';
 import { findDelivery, historyOf, openDeliveries, type Delivery } from '../db/deliveries.js';
 import { findOrder } from '../db/orders.js';
-import type { Check, Reconciliation } from '../db/reconciliation.js';
-import { reconcile } from '../db/reconciliation.js';
+import { reconcile, summarise, type Check, type Reconciliation } from '../db/reconciliation.js';
 import { isFinal } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
 import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../contracts/delivery.js';
@@ -25,8 +24,7 @@ export const WORKFLOW_START_GRACE_MS = 60_000;
 /** The ledger's checks (SYSTEM.md §3) and one more that needs Temporal: every open delivery is tracked. */
 export async function reconcileAll(deps: Pick<RepairDeps, 'sql' | 'temporal'>): Promise<Reconciliation> {
   const ledger = await reconcile(deps.sql);
-  const checks = [...ledger.checks, await openDeliveriesHaveWorkflows(deps)];
-  return { ok: checks.every((c) => c.ok), checks };
+  return summarise([...ledger.checks, await openDeliveriesHaveWorkflows(deps)]);
 }
 
 async function openDeliveriesHaveWorkflows({ sql, temporal }: Pick<RepairDeps, 'sql' | 'temporal'>): Promise<Check> {
