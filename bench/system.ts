@@ -103,7 +103,7 @@ export async function startBenchSystem(config: Config, log: (m: string) => void)
     // Both at once: the worker spends seconds bundling the workflow code while the API migrates.
     const worker = await spawnRole('worker', 'worker.ts', env, logDir);
     stoppers.push(worker);
-    const api = await spawnRole('api', 'src/api/server.ts', env, logDir);
+    const api = await spawnRole('api', 'api.ts', env, logDir);
     stoppers.push(api);
     pids.worker = worker.pid;
     pids.api = api.pid;

@@ -1,9 +1,9 @@
 /**
  * The two roles, wired once: the entry points (`npm run worker`, `npm run api`), `npm start`
- * (src/system.ts) and the bench compose these, so each reads the configuration the same way.
+ * (src/system.ts), the bench and the tests compose these, so each reads the configuration the same way.
  */
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/client.js';
@@ -12,7 +12,7 @@ import { migrate } from './db/migrate.js';
 import { ensureBootstrapAdmin } from './db/users.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './observability/metrics.js';
-import { createWorker } from './temporal/worker.js';
+import { createWorker, type WorkerOptions } from './temporal/worker.js';
 
 /**
  * What either role needs of the database before it serves: the migrations (under an advisory lock,
@@ -26,14 +26,19 @@ export async function prepareDatabase(sql: Sql, config: Config, adminToken: stri
   return applied;
 }
 
-/** The worker role: the product's workflows and activities on the configured task queue. */
+/**
+ * The worker role: the product's workflows and activities on the configured task queue. The tests
+ * compose it too, on task queues of their own, passing `activities` to inject faults.
+ */
 export function createWorkerRole(config: Config, deps: {
-  sql: Sql; connection: NativeConnection; metrics?: Metrics; bundle?: WorkflowBundleWithSourceMap;
-}): Promise<Worker> {
+  sql: Sql; connection: NativeConnection; metrics?: Metrics;
+} & Pick<WorkerOptions, 'bundle' | 'activities' | 'stickyQueueScheduleToStartTimeout'>): Promise<Worker> {
+  const { sql, connection, metrics, bundle, ...tuning } = deps;
   return createWorker({
-    connection: deps.connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    deps: { sql: deps.sql, money: config.money, delivery: config.delivery, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
-    ...(deps.bundle ? { bundle: deps.bundle } : config.workflowBundlePath ? { bundlePath: config.workflowBundlePath } : {}),
+    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+    deps: { sql, money: config.money, delivery: config.delivery, ...(metrics ? { metrics } : {}) },
+    ...(bundle ? { bundle } : config.workflowBundlePath ? { bundlePath: config.workflowBundlePath } : {}),
+    ...tuning,
   });
 }
 

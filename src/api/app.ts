@@ -40,7 +40,7 @@ export const DISCARD_BODY_BYTES = 16 * 1024 * 1024;
 export const DISCARD_BODY_MS = 10_000;
 export const MAX_HEADER_BYTES = 8 * 1024;
 
-/** The HTTP API; the caller owns the connections and the server (src/api/server.ts, src/main.ts). */
+/** The HTTP API; the caller owns the connections and the server (through src/roles.ts: api.ts, src/system.ts). */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
   app.use('*', requestId());

@@ -7,9 +7,11 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { createApp, type AppDeps } from '../api/app.js';
+import type { AppDeps } from '../api/app.js';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../observability/metrics.js';
+import { createApiRole } from '../roles.js';
 
 export const CLIENT_TYPES_PATH = fileURLToPath(new URL('../../clients/typescript/schema.d.ts', import.meta.url));
 
@@ -17,9 +19,8 @@ export const CLIENT_TYPES_PATH = fileURLToPath(new URL('../../clients/typescript
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   // Routes only declare their handlers here; nothing reaches these connections.
   const unused = {} as AppDeps['sql'] & AppDeps['temporal'];
-  const app = createApp({
-    sql: unused, temporal: unused, taskQueue: 'orders', currency: 'SAR', ordersMaxInFlight: 1,
-    delivery: { acceptTimeoutMs: 1, reviewTimeoutMs: 1 }, log: createLogger('error', 'generate-client', 'json'), metrics: createMetrics(),
+  const app = createApiRole(loadConfig({}), {
+    sql: unused, temporal: unused, log: createLogger('error', 'generate-client', 'json'), metrics: createMetrics(),
   });
   return await (await app.request('/openapi.json')).json() as Record<string, unknown>;
 }

@@ -2,8 +2,6 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { MethodType } from '../domain/payment.js';
 
 /** The order workflow's contract: the API, the worker and the tests import names from here only. */
-export const DEFAULT_TASK_QUEUE = 'orders';
-
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
 /** The reverse: the order id of an `order-<orderId>` workflow id. */

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import type { Duration } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createActivities, type Activities, type ActivityDeps } from '../activities/index.js';
 import { installRuntime } from './runtime.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -21,6 +22,10 @@ export interface WorkerOptions {
   bundlePath?: string;
   /** Other workflow code to bundle instead of the product's (the bench's engine-floor workflows). */
   workflowsPath?: string;
+  /** Wraps or replaces the real activities; the product passes none, the tests inject faults with it. */
+  activities?: (real: Activities) => Activities;
+  /** How long a workflow task waits for the worker that ran its workflow last (SDK default 10 s). */
+  stickyQueueScheduleToStartTimeout?: Duration;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -29,7 +34,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    activities: (options.activities ?? same)(createActivities(options.deps)),
+    ...(options.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout } : {}),
     ...(options.workflowsPath ? { workflowsPath: options.workflowsPath }
       : options.bundle ? { workflowBundle: options.bundle }
       : options.bundlePath ? { workflowBundle: { codePath: options.bundlePath } }
@@ -37,5 +43,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   });
 }
 
+const same = <T>(value: T) => value;
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

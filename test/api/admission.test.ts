@@ -1,11 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../src/api/app.js';
 import type { Sql } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { createApiRole } from '../../src/roles.js';
 import { checkAnswer, customerAndService } from '../support/api.js';
 import { testSql } from '../support/db.js';
+import { testConfig } from '../support/config.js';
 
 /**
  * Admission control on an app of its own (limit 2) in front of the run's real worker, Temporal and
@@ -24,9 +25,8 @@ describe('admission control', () => {
   });
 
   it('sheds the orders beyond the limit at once with 503 and Retry-After, and they place nothing', async () => {
-    const app = createApp({
-      sql, temporal, taskQueue: inject('taskQueue'), currency: 'SAR', ordersMaxInFlight: 2, delivery: { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 },
-      log: createLogger('error', 'admission-test', 'json'), metrics: createMetrics(),
+    const app = createApiRole(testConfig(inject('taskQueue'), { ORDERS_MAX_IN_FLIGHT: '2' }), {
+      sql, temporal, log: createLogger('error', 'admission-test', 'json'), metrics: createMetrics(),
     });
     const { service, customer } = await customerAndService(1_000, 100_000);
 

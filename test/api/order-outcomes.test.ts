@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
-import { createApp } from '../../src/api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { transfer } from '../../src/db/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { createApiRole } from '../../src/roles.js';
 import { orderWorkflowId } from '../../src/contracts/order.js';
 import { balance, call, checkAnswer, customerAndService, placeOrder, reconciliation, type TestUser } from '../support/api.js';
 import { drive } from '../support/deliveries.js';
 import { temporalCli } from '../support/temporal.js';
-import { LONG_DEADLINES, MONEY, startOrder, workerContext } from '../support/worker.js';
+import { testConfig } from '../support/config.js';
+import { startOrder, withWorker, workerContext, type TestWorkerOptions } from '../support/worker.js';
 import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 
 /**
@@ -26,9 +25,8 @@ let operator: Awaited<ReturnType<typeof temporalCli>>;
 beforeAll(async () => { operator = await temporalCli(); });
 
 function ownApi(taskQueue: string) {
-  return createApp({
-    sql: ctx.sql, temporal: ctx.client, taskQueue, currency: 'SAR', ordersMaxInFlight: 100, delivery: LONG_DEADLINES,
-    log: createLogger('error', 'order-outcomes-test', 'json'), metrics: createMetrics(),
+  return createApiRole(testConfig(taskQueue), {
+    sql: ctx.sql, temporal: ctx.client, log: createLogger('error', 'order-outcomes-test', 'json'), metrics: createMetrics(),
   });
 }
 
@@ -50,12 +48,9 @@ function order(app: ReturnType<typeof ownApi>, customer: TestUser, serviceId: nu
   });
 }
 
-async function runWorker<T>(taskQueue: string, work: () => Promise<T>, replace: Partial<ReturnType<typeof createActivities>> = {}): Promise<T> {
-  const worker = await Worker.create({
-    connection: ctx.connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: { ...createActivities({ sql: ctx.sql, money: MONEY, delivery: LONG_DEADLINES }), ...replace },
-  });
-  return worker.runUntil(work());
+/** Runs `work` with the worker role on the order's task queue, some activities replaced. */
+function runWorker<T>(taskQueue: string, work: () => Promise<T>, replace?: TestWorkerOptions['replace']): Promise<T> {
+  return withWorker({ sql: ctx.sql, connection: ctx.connection, taskQueue, ...(replace ? { replace } : {}) }, work);
 }
 
 const orderIdOf = async (customer: TestUser, key: string) =>
@@ -119,9 +114,9 @@ describe('Cancel on an OrderWorkflow', () => {
 describe('orders that fail after the payment', () => {
   it('answers 500 ORDER_FAILED in the envelope when the order cannot be recorded, and replays it', async () => {
     const { taskQueue, app, customer, serviceId, key } = await ownOrder();
-    const res = await runWorker(taskQueue, () => order(app, customer, serviceId, key), {
+    const res = await runWorker(taskQueue, () => order(app, customer, serviceId, key), () => ({
       recordOrder: async () => { throw ApplicationFailure.nonRetryable('disk full', 'RECORD_BROKEN'); },
-    });
+    }));
     expect(res).toMatchObject({ status: 500, body: { success: false, code: 'ORDER_FAILED', message: 'The order could not be recorded; the payment was refunded.' } });
     expect(await balance(customer)).toBe(10_000);
     expect((await order(app, customer, serviceId, key)).body.code).toBe('ORDER_FAILED');

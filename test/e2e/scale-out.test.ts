@@ -115,7 +115,7 @@ describe('scale-out: two API and two worker processes against one dev server', (
     const ports = [await freePort(), await freePort()];
     // All four start at once: migrations and the bootstrap admin run under advisory locks.
     for (const [i, port] of ports.entries()) {
-      roles.push(spawnRole(`api-${i + 1}`, 'src/api/server.ts', { ...common, PORT: String(port) }));
+      roles.push(spawnRole(`api-${i + 1}`, 'api.ts', { ...common, PORT: String(port) }));
     }
     for (const i of [1, 2]) {
       // METRICS_PORT: a worker serves its own /metrics, so two on one machine need two ports.

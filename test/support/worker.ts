@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createActivities, type Activities } from '../../src/activities/index.js';
+import type { Activities } from '../../src/activities/index.js';
 import { createService } from '../../src/db/catalog.js';
 import type { Sql } from '../../src/db/client.js';
 import { transfer } from '../../src/db/ledger.js';
 import { createUser } from '../../src/db/users.js';
+import { createWorkerRole } from '../../src/roles.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../src/contracts/order.js';
 import type { orderWorkflow } from '../../src/workflows/order-workflow.js';
+import { testConfig } from './config.js';
 import { testSql } from './db.js';
 import { slowed } from './faults.js';
-
-export const MONEY = { taxRateBp: 1500, platformFeeBp: 2000, currency: 'SAR' };
-export const LONG_DEADLINES = { acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 };
 
 export interface WorkerContext { sql: Sql; client: Client; connection: NativeConnection }
 
@@ -42,19 +41,27 @@ export function workerContext(): WorkerContext {
 export interface TestWorkerOptions {
   sql: Sql;
   connection: NativeConnection;
-  replace?: Partial<Activities>;
-  deadlines?: typeof LONG_DEADLINES;
+  /** The task queue to poll; a fresh one by default. */
+  taskQueue?: string;
+  /** Activities to use instead of the real ones, built from the real ones when they need them. */
+  replace?: (real: Activities) => Partial<Activities>;
+  /** Delivery deadlines other than an hour each, as the settings table writes them (`1500ms`). */
+  deadlines?: { accept: string; review: string };
+  /** Every activity waits this long before it runs. */
   slowMs?: number;
 }
 
-/** Runs `work` with a worker of the real activities (some replaced) on a task queue of its own. */
+/** Runs `work` with the product's worker role (some activities replaced) on a task queue of its own. */
 export async function withWorker<T>(options: TestWorkerOptions, work: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `test-${randomUUID()}`;
-  const real = createActivities({ sql: options.sql, money: MONEY, delivery: options.deadlines ?? LONG_DEADLINES });
-  const activities = { ...real, ...options.replace };
-  const worker = await Worker.create({
-    connection: options.connection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: options.slowMs ? slowed(activities, options.slowMs) : activities,
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
+  const config = testConfig(taskQueue, options.deadlines
+    ? { DELIVERY_ACCEPT_TIMEOUT: options.deadlines.accept, DELIVERY_REVIEW_TIMEOUT: options.deadlines.review } : {});
+  const worker = await createWorkerRole(config, {
+    sql: options.sql, connection: options.connection,
+    activities: (real) => {
+      const activities = { ...real, ...options.replace?.(real) };
+      return options.slowMs ? slowed(activities, options.slowMs) : activities;
+    },
   });
   return worker.runUntil(work(taskQueue));
 }

@@ -4,13 +4,13 @@ import { balanceOf } from '../../src/db/ledger.js';
 import { deliveryStateQuery, deliveryWorkflowId } from '../../src/contracts/delivery.js';
 import { orderWorkflowId } from '../../src/contracts/order.js';
 import { temporalCli } from '../support/temporal.js';
-import { LONG_DEADLINES, orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
+import { orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
 
 const ctx = workerContext();
 
-/** A paid order placed through a worker of this test's own, with the given delivery deadlines. */
-function withDeadlines<T>(deadlines: typeof LONG_DEADLINES, run: (taskQueue: string) => Promise<T>): Promise<T> {
-  return withWorker({ sql: ctx.sql, connection: ctx.connection, deadlines }, run);
+/** Runs `run` with a worker of this test's own whose delivery deadlines are `accept` and `review`. */
+function withDeadlines<T>(accept: string, review: string, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  return withWorker({ sql: ctx.sql, connection: ctx.connection, deadlines: { accept, review } }, run);
 }
 
 async function placeOrder(taskQueue: string, price: number) {
@@ -22,7 +22,7 @@ async function placeOrder(taskQueue: string, price: number) {
 
 describe('delivery deadlines', () => {
   it('cancels and refunds a delivery the provider does not start in time', async () => {
-    await withDeadlines({ acceptTimeoutMs: 1_500, reviewTimeoutMs: 3_600_000 }, async (taskQueue) => {
+    await withDeadlines('1500ms', '1h', async (taskQueue) => {
       const order = await placeOrder(taskQueue, 1_000);
       const state = await order.delivery.result();
       expect(state.status).toBe('CANCELLED');
@@ -34,7 +34,7 @@ describe('delivery deadlines', () => {
   });
 
   it('approves and pays out a delivery the customer does not review in time', async () => {
-    await withDeadlines({ acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 1_500 }, async (taskQueue) => {
+    await withDeadlines('1h', '1500ms', async (taskQueue) => {
       const order = await placeOrder(taskQueue, 1_000);
       const operator = await temporalCli();
       await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(order.orderId), '--name', 'start', '--input', '{}');
@@ -49,7 +49,7 @@ describe('delivery deadlines', () => {
 
 describe('operator signals from the temporal CLI', () => {
   it('moves a delivery with a legal signal, and records and ignores an illegal one', async () => {
-    await withDeadlines({ acceptTimeoutMs: 3_600_000, reviewTimeoutMs: 3_600_000 }, async (taskQueue) => {
+    await withDeadlines('1h', '1h', async (taskQueue) => {
       const order = await placeOrder(taskQueue, 1_000);
       const operator = await temporalCli();
       const id = deliveryWorkflowId(order.orderId);
@@ -73,7 +73,7 @@ describe('operator signals from the temporal CLI', () => {
 
 describe('replay', () => {
   it('replays the histories of a completed and a cancelled delivery without nondeterminism', async () => {
-    const histories = await withDeadlines({ acceptTimeoutMs: 1_000, reviewTimeoutMs: 1_000 }, async (taskQueue) => {
+    const histories = await withDeadlines('1s', '1s', async (taskQueue) => {
       const cancelled = await placeOrder(taskQueue, 1_000);
       const completed = await placeOrder(taskQueue, 1_000);
       const operator = await temporalCli();

@@ -109,7 +109,10 @@ describe('a worker killed with SIGKILL while 20 orders are in flight', () => {
 
   function spawnWorker(taskQueue: string, slowMs: number): Promise<ChildProcess> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-      env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, BUNDLE_PATH: inject('workflowBundlePath'), SLOW_MS: String(slowMs) },
+      env: {
+        ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue,
+        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'), DELIVERY_ACCEPT_TIMEOUT: '1h', DELIVERY_REVIEW_TIMEOUT: '1h', LOG_LEVEL: 'error', SLOW_MS: String(slowMs),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);

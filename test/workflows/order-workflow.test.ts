@@ -1,9 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
 import { balanceOf } from '../../src/db/ledger.js';
-import { LONG_DEADLINES, MONEY, orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
+import { orderFixtures, startOrder, withWorker, workerContext } from '../support/worker.js';
 import { orderIdOfOrderWorkflow } from '../../src/contracts/order.js';
 
 const ctx = workerContext();
@@ -14,7 +13,7 @@ describe('OrderWorkflow compensation', () => {
     const { customer, service } = await orderFixtures(sql, 10_000, 20_000);
 
     const { orderId, failure } = await withWorker({
-      sql, connection, replace: { recordOrder: async () => { throw ApplicationFailure.nonRetryable('disk full', 'RECORD_BROKEN'); } },
+      sql, connection, replace: () => ({ recordOrder: async () => { throw ApplicationFailure.nonRetryable('disk full', 'RECORD_BROKEN'); } }),
     }, async (taskQueue) => {
       const handle = await startOrder(client, taskQueue, { customerId: customer.id, serviceId: service.id });
       return { orderId: orderIdOfOrderWorkflow(handle.workflowId), failure: await handle.result().then(() => undefined, (err: unknown) => err) };
@@ -32,18 +31,17 @@ describe('OrderWorkflow compensation', () => {
   it('pays once when the payment activity commits and then fails before reporting', async () => {
     const { sql, client, connection } = ctx;
     const { customer, service } = await orderFixtures(sql, 1_000, 5_000);
-    const real = createActivities({ sql, money: MONEY, delivery: LONG_DEADLINES });
     let attempts = 0;
 
     const result = await withWorker({
-      sql, connection, replace: {
+      sql, connection, replace: (real) => ({
         // The fault hook: the money moves, then the worker "loses" the answer once.
         debitToEscrow: async (input) => {
           await real.debitToEscrow(input);
           attempts += 1;
           if (attempts === 1) throw new Error('connection lost after commit');
         },
-      },
+      }),
     }, async (taskQueue) => (await startOrder(client, taskQueue, { customerId: customer.id, serviceId: service.id })).result());
 
     expect(result).toMatchObject({ status: 'COMPLETED', total: 1_150 });

@@ -2,13 +2,13 @@
  * `npm run api`: the HTTP role alone, against DATABASE_URL and TEMPORAL_ADDRESS. Stateless: run as
  * many behind a load balancer as the traffic needs.
  */
-import { loadConfig } from '../config.js';
-import { createSql } from '../db/client.js';
-import { createLogger } from '../logger.js';
-import { createMetrics } from '../observability/metrics.js';
-import { createApiRole, prepareDatabase } from '../roles.js';
-import { connectClient } from '../temporal/connection.js';
-import { closeServer, listen } from './listen.js';
+import { loadConfig } from './src/config.js';
+import { createSql } from './src/db/client.js';
+import { createLogger } from './src/logger.js';
+import { createMetrics } from './src/observability/metrics.js';
+import { createApiRole, prepareDatabase } from './src/roles.js';
+import { connectClient } from './src/temporal/connection.js';
+import { closeServer, listen } from './src/api/listen.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'api', config.logFormat);
