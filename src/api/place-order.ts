@@ -6,9 +6,8 @@ import { claimOrderKey, recordOrderRefusal } from '../db/requests.js';
 import { DomainError, MESSAGES } from '../domain/errors.js';
 import type { MethodType } from '../domain/payment.js';
 import {
-  ORDER_WORKFLOW_TYPE, orderWorkflowId, PLACE_ORDER_UPDATE_ID, placeOrderUpdate, type OrderWorkflowInput,
+  ORDER_WORKFLOW_TYPE, orderWorkflowId, PLACE_ORDER_UPDATE_ID, placeOrderUpdate, type OrderWorkflow, type OrderWorkflowInput,
 } from '../contracts/order.js';
-import type { orderWorkflow } from '../workflows/order-workflow.js';
 import { refusalOf } from './workflow-refusals.js';
 import { orderSearchAttributes } from '../contracts/search-attributes.js';
 
@@ -61,7 +60,7 @@ function answerOf(order: Order): Order {
 
 async function runOrder(deps: PlaceOrderDeps, input: OrderWorkflowInput): Promise<void> {
   const workflowId = orderWorkflowId(input.orderId);
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, {
+  const startWorkflowOperation = new WithStartWorkflowOperation<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
     workflowId,
     taskQueue: deps.taskQueue,
     args: [input],
@@ -86,7 +85,7 @@ async function runOrder(deps: PlaceOrderDeps, input: OrderWorkflowInput): Promis
     // The workflow ran to its end before (a replay whose outcome the database does not hold yet):
     // its result is the outcome.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    await deps.temporal.workflow.getHandle<typeof orderWorkflow>(workflowId).result();
+    await deps.temporal.workflow.getHandle<OrderWorkflow>(workflowId).result();
   }
 }
 

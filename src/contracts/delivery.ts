@@ -50,6 +50,9 @@ export interface DeliveryState {
   refusedMoves: { action: DeliveryAction; from: DeliveryStatus; to: DeliveryStatus; actorRole: Actor['role']; why: string; at: string }[];
 }
 
+/** The workflow's signature, so callers start it typed by name without importing workflow code. */
+export type DeliveryWorkflow = (input: DeliveryWorkflowInput) => Promise<DeliveryState>;
+
 // Updates (not signals) for the API: the caller learns at once whether the move was accepted, and
 // a validator refuses an illegal move before it ever enters the workflow's history.
 export const deliveryUpdates = {

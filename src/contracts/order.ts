@@ -15,6 +15,9 @@ export interface OrderWorkflowInput {
   upgradeIds: number[];
 }
 
+/** The workflow's signature, so callers start it typed by name without importing workflow code. */
+export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderWorkflowResult>;
+
 export interface OrderWorkflowResult {
   orderId: string;
   status: 'COMPLETED';

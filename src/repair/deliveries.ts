@@ -9,8 +9,7 @@ import { findOrder } from '../db/orders.js';
 import { reconcile, summarise, type Check, type Reconciliation } from '../db/reconciliation.js';
 import { isFinal } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
-import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../contracts/delivery.js';
-import type { deliveryWorkflow } from '../workflows/delivery-workflow.js';
+import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryWorkflow } from '../contracts/delivery.js';
 import { orderSearchAttributes } from '../contracts/search-attributes.js';
 
 export interface RepairDeps { sql: Sql; temporal: Client; taskQueue: string; delivery: { acceptTimeoutMs: number; reviewTimeoutMs: number } }
@@ -56,7 +55,7 @@ export async function resumeDelivery(deps: RepairDeps, deliveryId: string): Prom
   if (isFinal(delivery.status)) throw new DomainError('INVALID_TRANSITION', `The delivery is already ${delivery.status}; there is nothing to resume.`);
   const order = (await findOrder(deps.sql, delivery.orderId))!;
   try {
-    await deps.temporal.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+    await deps.temporal.workflow.start<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
       workflowId: deliveryWorkflowId(delivery.orderId),
       taskQueue: deps.taskQueue,
       // A running workflow is never replaced; a closed one (terminated, failed) may be followed.

@@ -9,8 +9,7 @@ import { transfer } from '../../src/db/ledger.js';
 import { createUser } from '../../src/db/users.js';
 import { createWorkerRole } from '../../src/roles.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
-import { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../src/contracts/order.js';
-import type { orderWorkflow } from '../../src/workflows/order-workflow.js';
+import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflow } from '../../src/contracts/order.js';
 import { testConfig } from './config.js';
 import { testSql } from './db.js';
 import { slowed } from './faults.js';
@@ -77,7 +76,7 @@ export async function orderFixtures(sql: Sql, price: number, balance: number) {
 
 /** Starts an OrderWorkflow directly (no API), as the API would. */
 export function startOrder(client: Client, taskQueue: string, input: { customerId: number; serviceId: number }, orderId: string = randomUUID()) {
-  return client.workflow.start<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, {
+  return client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
     workflowId: orderWorkflowId(orderId), taskQueue,
     args: [{ orderId, ...input, methodType: 'wallet', upgradeIds: [] }],
   });
