@@ -2,7 +2,6 @@ import type { ActorRole, DeliveryStatus, TransitionRecord } from '../domain/deli
 import { deliveryCreatedKey } from '../domain/keys.js';
 import type { Fragment, Tx } from './client.js';
 
-
 export interface DeliveryEvent {
   from: DeliveryStatus | null;
   to: DeliveryStatus;

@@ -1,21 +1,15 @@
-import type { DeliveryStatus } from '../domain/delivery.js';
+import type { DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
 import { payoutKey, refundKey, type PayoutPart } from '../domain/keys.js';
 import { splitPayout } from '../domain/pricing.js';
 import type { Tx } from './client.js';
 import { asGuardRefusal, GuardRefusal, lockWallets, transferIn, type TransferKind, type WalletRef } from './ledger.js';
 
-export interface TransitionRow {
+/** A move to write: the record the workflow keeps, with the keys it is written under. */
+export interface TransitionRow extends TransitionRecord {
   deliveryId: string;
   orderId: string;
   eventKey: string;
-  from: DeliveryStatus;
-  to: DeliveryStatus;
-  actorRole: string;
-  actorId: number | null;
-  reason: string | null;
-  at: string;
 }
-
 
 /**
  * One delivery transition in one database transaction: the event row, the delivery's status and
