@@ -151,15 +151,6 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INVALID_TRANSITION, ORDER_CANCELLED */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
                 /** @description PAYLOAD_TOO_LARGE */
                 413: {
                     headers: {

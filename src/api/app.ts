@@ -36,9 +36,9 @@ export interface AppDeps {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 /** A body over MAX_BODY_BYTES is read to its end (and thrown away) up to this, so its 413 arrives. */
-export const DISCARD_BODY_BYTES = 16 * 1024 * 1024;
-export const DISCARD_BODY_MS = 10_000;
-export const MAX_HEADER_BYTES = 8 * 1024;
+const DISCARD_BODY_BYTES = 16 * 1024 * 1024;
+const DISCARD_BODY_MS = 10_000;
+const MAX_HEADER_BYTES = 8 * 1024;
 
 /** The HTTP API; the caller owns the connections and the server (through src/roles.ts: api.ts, src/system.ts). */
 export function createApp(deps: AppDeps) {

@@ -14,15 +14,23 @@ import { refusalOf } from './workflow-refusals.js';
 export interface DriveDeps { sql: Sql; temporal: Client }
 
 /**
+ * A delivery as `user` may see it: an admin sees every one, a customer or provider their own; another
+ * user's delivery is indistinguishable from a missing one (404), so ids leak nothing.
+ */
+export async function visibleDelivery(sql: Sql, deliveryId: string, user: User): Promise<Delivery> {
+  const delivery = await findDelivery(sql, deliveryId, user.role === 'admin' ? undefined : { userId: user.id });
+  if (!delivery) throw new DomainError('NOT_FOUND', 'Delivery not found.');
+  return delivery;
+}
+
+/**
  * Sends one transition to the delivery's workflow as an Update and answers with the delivery after
  * it. An Idempotency-Key, scoped to the user, names one action on one delivery and becomes the
  * update ID: a retried call is applied once, and a retry that arrives after the move finds its own
  * event and answers as the first call did.
  */
 export async function driveDelivery(deps: DriveDeps, deliveryId: string, action: DeliveryAction, user: User, reason?: string, idempotencyKey?: string): Promise<Delivery> {
-  const viewer = user.role === 'admin' ? undefined : { userId: user.id };
-  const delivery = await findDelivery(deps.sql, deliveryId, viewer);
-  if (!delivery) throw new DomainError('NOT_FOUND', 'Delivery not found.');
+  const delivery = await visibleDelivery(deps.sql, deliveryId, user);
   if (idempotencyKey && !(await claimTransitionKey(deps.sql, user.id, idempotencyKey, deliveryId, action))) {
     throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'The idempotency key was already used for another action or delivery.');
   }

@@ -1,7 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 
 /** Node answers headers past this with a bare 431; below it, the app answers in the envelope. */
-export const NODE_MAX_HEADER_BYTES = 64 * 1024;
+const NODE_MAX_HEADER_BYTES = 64 * 1024;
 
 export function listen(fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
@@ -11,7 +11,7 @@ export function listen(fetch: (req: Request) => Response | Promise<Response>, po
 }
 
 /** How long requests already in flight (an order waiting for its payment) may take to finish. */
-export const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Stops accepting connections, closes idle keep-alive ones at once, and lets requests in flight

@@ -15,7 +15,7 @@ export const ErrorEnvelope = z.object({
 
 /**
  * Statuses every authenticated endpoint may answer; 409 only where a move can be refused (a
- * transition, a resume) or an order cancelled by an operator.
+ * transition, a resume) or an order cancelled by an operator: POSTs to these paths.
  */
 const COMMON: readonly number[] = [400, 401, 403, 404, 413, 415, 422, 431, 500, 503];
 const CONFLICTS = /\/(start|submit|approve|request-revision|cancel|resume)$|^\/api\/v1\/orders$/;
@@ -30,8 +30,8 @@ interface Operation { responses?: Record<string, unknown> }
 export function withErrorResponses<T extends { paths?: object }>(doc: T): T {
   for (const [path, operations] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, Operation>>)) {
     if (!path.startsWith('/api/')) continue;
-    for (const operation of Object.values(operations)) {
-      const statuses = CONFLICTS.test(path) ? [...COMMON, 409] : COMMON;
+    for (const [method, operation] of Object.entries(operations)) {
+      const statuses = method === 'post' && CONFLICTS.test(path) ? [...COMMON, 409] : COMMON;
       operation.responses = { ...operation.responses, ...errorResponses(statuses) };
     }
   }

@@ -94,7 +94,7 @@ async function runOrder(deps: PlaceOrderDeps, input: OrderWorkflowInput): Promis
  * client gets 503 with Retry-After; the workflow goes on, and a retry with the same Idempotency-Key
  * joins it and answers with its outcome.
  */
-export const ORDER_ANSWER_LIMIT_MS = 30_000;
+const ORDER_ANSWER_LIMIT_MS = 30_000;
 
 async function withinLimit<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

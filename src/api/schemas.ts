@@ -1,5 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { DELIVERY_STATUSES } from '../domain/delivery.js';
+import { CATALOG_STATUSES } from '../db/catalog.js';
+import { TRANSFER_KINDS } from '../db/ledger.js';
+import { ORDER_STATUSES } from '../db/orders.js';
+import { ROLES } from '../db/users.js';
+import { ACTOR_ROLES, DELIVERY_STATUSES } from '../domain/delivery.js';
 import { PAYMENT_METHODS } from '../domain/payment.js';
 
 /**
@@ -11,9 +15,9 @@ const minor = z.number().int();
 const id = z.number().int();
 const uuid = z.string().uuid();
 const time = z.string().openapi({ format: 'date-time' });
-const ORDER_STATUS = z.enum(['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED']);
+const ORDER_STATUS = z.enum(ORDER_STATUSES);
 const DELIVERY_STATUS = z.enum(DELIVERY_STATUSES);
-const ACTIVE = z.enum(['ACTIVE', 'INACTIVE']);
+const ACTIVE = z.enum(CATALOG_STATUSES);
 
 export const OrderSchema = z.object({
   id: uuid, status: ORDER_STATUS, customer_id: id, provider_id: id, service_id: id, service_name: z.string(),
@@ -29,7 +33,7 @@ export const DeliverySchema = z.object({
   service_price: minor, total: minor, currency: z.string(), created_at: time,
   history: z.array(z.object({
     from: DELIVERY_STATUS.nullable(), to: DELIVERY_STATUS,
-    actor_role: z.enum(['customer', 'provider', 'admin', 'system', 'operator']), actor_id: id.nullable(),
+    actor_role: z.enum(ACTOR_ROLES), actor_id: id.nullable(),
     reason: z.string().nullable(), at: time,
   })),
 }).openapi('Delivery');
@@ -40,13 +44,13 @@ export const ServiceSchema = z.object({
 }).openapi('Service');
 
 export const CreatedUserSchema = z.object({
-  user: z.object({ id, name: z.string(), role: z.enum(['customer', 'provider', 'admin']) }),
+  user: z.object({ id, name: z.string(), role: z.enum(ROLES) }),
   token: z.string(),
 }).openapi('CreatedUser');
 export const IssuedTokenSchema = z.object({ id, token: z.string() }).openapi('IssuedToken');
 export const WalletSchema = z.object({ balance: minor, currency: z.string() }).openapi('Wallet');
 export const TransactionSchema = z.object({
-  id, kind: z.enum(['deposit', 'order_payment', 'payout_profit', 'payout_tax', 'payout_provider', 'refund']),
+  id, kind: z.enum(TRANSFER_KINDS),
   amount: minor, direction: z.enum(['in', 'out']), order_id: uuid.nullable(), created_at: time, currency: z.string(),
 }).openapi('Transaction');
 export const DepositSchema = z.object({ id, user_id: id, amount: minor, currency: z.string(), replayed: z.boolean() }).openapi('Deposit');

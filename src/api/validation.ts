@@ -7,9 +7,9 @@ import { MAX_AMOUNT } from '../domain/money.js';
  */
 const label = (field: string) => field.replaceAll('_', ' ');
 
-export const MAX_ID = 2_147_483_647;
+const MAX_ID = 2_147_483_647;
 
-export function intField(field: string, { min, max }: { min: number; max: number }) {
+function intField(field: string, { min, max }: { min: number; max: number }) {
   return z.int({
     error: (issue) => (issue.input === undefined ? `The ${label(field)} field is required.` : `The ${label(field)} field must be an integer.`),
   })
@@ -57,3 +57,8 @@ export function fieldErrors(error: z.ZodError): Record<string, string[]> {
   }
   return errors;
 }
+
+/** An optional Idempotency-Key: a retried request with the same key is answered, not applied again. */
+export const IdempotencyHeader = z.object({
+  'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
+});

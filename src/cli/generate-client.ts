@@ -16,7 +16,7 @@ import { createApiRole } from '../roles.js';
 export const CLIENT_TYPES_PATH = fileURLToPath(new URL('../../clients/typescript/schema.d.ts', import.meta.url));
 
 /** The OpenAPI document of the API, from its route definitions. */
-export async function openApiDocument(): Promise<Record<string, unknown>> {
+async function openApiDocument(): Promise<Record<string, unknown>> {
   // Routes only declare their handlers here; nothing reaches these connections.
   const unused = {} as AppDeps['sql'] & AppDeps['temporal'];
   const app = createApiRole(loadConfig({}), {

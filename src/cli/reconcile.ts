@@ -7,12 +7,13 @@
 import { loadConfig } from '../config.js';
 import { createSql } from '../db/client.js';
 import { reconcileAll } from '../repair/deliveries.js';
+import { devServerAddress } from '../runtime/dev-server.js';
 import { embeddedDatabaseUrl } from '../runtime/embedded-postgres.js';
 import { connectClient } from '../temporal/connection.js';
 
 const config = loadConfig();
 const sql = createSql(config.database.url ?? embeddedDatabaseUrl(config.database.embeddedPort), { max: 1 });
-const temporal = await connectClient(config.temporal, config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`)
+const temporal = await connectClient(config.temporal, config.temporal.address ?? devServerAddress(config.temporal.devServerPort))
   .catch((err: unknown) => {
     process.stderr.write(`reconciliation could not reach Temporal: ${(err as Error).message}\n`);
     process.exit(2);

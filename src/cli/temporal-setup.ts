@@ -5,6 +5,7 @@
  */
 import proto from '@temporalio/proto';
 import { loadConfig } from '../config.js';
+import { devServerAddress } from '../runtime/dev-server.js';
 import { connectClient } from '../temporal/connection.js';
 import { SEARCH_ATTRIBUTES } from '../contracts/search-attributes.js';
 
@@ -12,7 +13,7 @@ const { IndexedValueType } = proto.temporal.api.enums.v1;
 const TYPES = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT };
 
 const config = loadConfig();
-const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`;
+const address = config.temporal.address ?? devServerAddress(config.temporal.devServerPort);
 const client = await connectClient(config.temporal, address);
 try {
   const namespace = config.temporal.namespace;

@@ -5,8 +5,6 @@ import type { PayoutSplit, Rates } from '../domain/pricing.js';
 /** The delivery workflow's contract: the API, the worker and the tests import names from here only. */
 export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
 export const deliveryWorkflowId = (orderId: string): string => `delivery-${orderId}`;
-/** The reverse: the order id of a `delivery-<orderId>` workflow id. */
-export const orderIdOfDeliveryWorkflow = (workflowId: string): string => workflowId.replace(/^delivery-/, '');
 
 export type { DeliveryDeadlines };
 

@@ -1,6 +1,7 @@
 import type { Fragment, Sql, Tx } from './client.js';
 
-export type CatalogStatus = 'ACTIVE' | 'INACTIVE';
+export const CATALOG_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
+export type CatalogStatus = (typeof CATALOG_STATUSES)[number];
 export interface Upgrade { id: number; serviceId: number; name: string; price: number; status: CatalogStatus }
 export interface Service {
   id: number;

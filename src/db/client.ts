@@ -5,12 +5,16 @@ export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql | postgres.Sql;
 
 // bigint (int8) comes back as a JS number, not a string: every amount and id is bounded far below
-// 2^53 (src/domain/money.ts), and Number() of a larger value would be caught by assertMinor.
+// 2^53 (src/domain/money.ts); a larger value fails loudly here rather than lose its last digits.
 const int8AsNumber = {
   to: 20,
   from: [20],
   serialize: (value: number) => String(value),
-  parse: (value: string) => Number(value),
+  parse: (value: string) => {
+    const number = Number(value);
+    if (!Number.isSafeInteger(number)) throw new RangeError(`int8 ${value} is beyond 2^53 and cannot be read exactly`);
+    return number;
+  },
 };
 
 export function createSql(url: string, options: { max?: number } = {}): Sql {

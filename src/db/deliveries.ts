@@ -1,4 +1,4 @@
-import type { ActorRole, DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
+import { FINAL_STATUSES, type ActorRole, type DeliveryStatus, type TransitionRecord } from '../domain/delivery.js';
 import { deliveryCreatedKey } from '../domain/keys.js';
 import type { Fragment, Tx } from './client.js';
 
@@ -89,6 +89,6 @@ export function historyOf(events: DeliveryEvent[]): TransitionRecord[] {
 export async function openDeliveries(sql: Tx, olderThanMs: number): Promise<{ id: string; orderId: string }[]> {
   return sql<{ id: string; orderId: string }[]>`
     SELECT id, order_id AS "orderId" FROM service_deliveries
-    WHERE status NOT IN ('COMPLETED', 'CANCELLED') AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+    WHERE status NOT IN ${sql([...FINAL_STATUSES])} AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
     ORDER BY created_at`;
 }

@@ -1,9 +1,10 @@
 import { DomainError, MESSAGES } from '../domain/errors.js';
 import type { Sql, Tx } from './client.js';
 
-export const SYSTEM_WALLETS = ['general-system', 'tax', 'profit', 'external'] as const;
+const SYSTEM_WALLETS = ['general-system', 'tax', 'profit', 'external'] as const;
 export type SystemWallet = (typeof SYSTEM_WALLETS)[number];
-export type TransferKind = 'deposit' | 'order_payment' | 'payout_profit' | 'payout_tax' | 'payout_provider' | 'refund';
+export const TRANSFER_KINDS = ['deposit', 'order_payment', 'payout_profit', 'payout_tax', 'payout_provider', 'refund'] as const;
+export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
 /** A wallet named by what owns it, so callers never handle wallet ids. */
 export type WalletRef = { userId: number } | { system: SystemWallet };
@@ -106,10 +107,6 @@ export async function transferIn(tx: Tx, request: TransferRequest): Promise<Tran
   return { transfer: created!, replayed: false };
 }
 
-/**
- * Locks wallets in id order. A transaction that makes several transfers (a payout) locks all of
- * its wallets first through lockWallets, so every transaction takes its locks in the same order.
- */
 interface LockedWallet { id: number; balance: number; userId: number | null; systemName: string | null }
 
 /** One round trip: finds the wallets by owner and locks them, in id order. */
@@ -124,6 +121,10 @@ async function lockWalletRefs(tx: Tx, refs: WalletRef[]): Promise<LockedWallet[]
 
 const matches = (w: LockedWallet, ref: WalletRef) => ('userId' in ref ? w.userId === ref.userId : w.systemName === ref.system);
 
+/**
+ * Locks wallets in id order. A transaction that makes several transfers (a payout) locks all of
+ * its wallets first, so every transaction takes its locks in the same order and none deadlocks.
+ */
 export async function lockWallets(tx: Tx, refs: WalletRef[]): Promise<void> {
   await lockWalletRefs(tx, refs);
 }

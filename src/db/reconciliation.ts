@@ -1,4 +1,7 @@
+import { FINAL_STATUSES } from '../domain/delivery.js';
 import type { Fragment, Sql, Tx } from './client.js';
+
+const FINAL = [...FINAL_STATUSES];
 
 export interface Check { name: string; ok: boolean; detail: string }
 export interface Reconciliation { ok: boolean; checks: Check[] }
@@ -7,7 +10,7 @@ export interface Reconciliation { ok: boolean; checks: Check[] }
 export type DatabaseCheck = (tx: Tx) => Promise<Check>;
 
 /** How many failing rows a check names; its detail also says how many fail in all. */
-export const FAILING_ROWS_SHOWN = 10;
+const FAILING_ROWS_SHOWN = 10;
 
 /**
  * Every invariant of SYSTEM.md §3, checked against the database in one repeatable-read snapshot,
@@ -81,7 +84,7 @@ async function escrowPerOrder(tx: Tx): Promise<Check> {
       FROM transfers t, (SELECT (SELECT id FROM wallets WHERE system_name = 'general-system') AS id) x
       WHERE t.order_id IS NOT NULL
       UNION ALL
-      SELECT o.id, 0, CASE WHEN o.status = 'COMPLETED' AND coalesce(d.status, 'NEW') NOT IN ('COMPLETED', 'CANCELLED')
+      SELECT o.id, 0, CASE WHEN o.status = 'COMPLETED' AND coalesce(d.status, 'NEW') NOT IN ${tx(FINAL)}
         THEN o.total ELSE 0 END
       FROM orders o LEFT JOIN service_deliveries d ON d.order_id = o.id) movements
     GROUP BY order_id`);
@@ -98,7 +101,7 @@ async function escrowEqualsOpenOrders(tx: Tx): Promise<Check> {
   const [row] = await tx<{ escrow: number; open: number }[]>`
     SELECT (SELECT balance FROM wallets WHERE system_name = 'general-system') AS escrow,
       coalesce((SELECT sum(o.total) FROM orders o LEFT JOIN service_deliveries d ON d.order_id = o.id
-        WHERE o.status = 'COMPLETED' AND coalesce(d.status, 'NEW') NOT IN ('COMPLETED', 'CANCELLED')), 0)::bigint AS open`;
+        WHERE o.status = 'COMPLETED' AND coalesce(d.status, 'NEW') NOT IN ${tx(FINAL)}), 0)::bigint AS open`;
   return {
     name: 'escrow_equals_open_orders',
     ok: row!.escrow === row!.open,
@@ -107,7 +110,7 @@ async function escrowEqualsOpenOrders(tx: Tx): Promise<Check> {
 }
 
 /** The database's checks, in the order they are reported. */
-export const DATABASE_CHECKS: readonly DatabaseCheck[] = [
+const DATABASE_CHECKS: readonly DatabaseCheck[] = [
   ledgerSumsToZero,
   noNegativeBalances,
   balancesMatchTransfers,

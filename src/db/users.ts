@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sql, Tx } from './client.js';
 
-export type Role = 'customer' | 'provider' | 'admin';
+export const ROLES = ['customer', 'provider', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 export interface User { id: number; name: string; role: Role }
 
 /** Opaque bearer tokens: 32 random bytes; only their SHA-256 is stored. */
-export function newToken(): string {
+function newToken(): string {
   return `mk_${randomBytes(32).toString('base64url')}`;
 }
 
@@ -15,11 +16,13 @@ export function hashToken(token: string): string {
 
 /** Creates the user and its wallet together, so no user is ever without one. */
 export async function createUser(sql: Sql, input: { name: string; role: Role; currency: string }): Promise<User> {
-  return sql.begin(async (tx) => {
-    const [user] = await tx<User[]>`INSERT INTO users (name, role) VALUES (${input.name}, ${input.role}) RETURNING id, name, role`;
-    await tx`INSERT INTO wallets (user_id, currency) VALUES (${user!.id}, ${input.currency})`;
-    return user!;
-  });
+  return sql.begin((tx) => insertUser(tx, input));
+}
+
+async function insertUser(tx: Tx, input: { name: string; role: Role; currency: string }): Promise<User> {
+  const [user] = await tx<User[]>`INSERT INTO users (name, role) VALUES (${input.name}, ${input.role}) RETURNING id, name, role`;
+  await tx`INSERT INTO wallets (user_id, currency) VALUES (${user!.id}, ${input.currency})`;
+  return user!;
 }
 
 export async function findUser(sql: Tx, id: number): Promise<User | undefined> {
@@ -55,8 +58,7 @@ export async function ensureBootstrapAdmin(sql: Sql, token: string, currency: st
     await tx`SELECT pg_advisory_xact_lock(7233002)`;
     const [known] = await tx`SELECT 1 FROM api_tokens WHERE token_hash = ${hashToken(token)}`;
     if (known) return;
-    const [user] = await tx<User[]>`INSERT INTO users (name, role) VALUES ('Administrator', 'admin') RETURNING id, name, role`;
-    await tx`INSERT INTO wallets (user_id, currency) VALUES (${user!.id}, ${currency})`;
-    await issueToken(tx, user!.id, token);
+    const admin = await insertUser(tx, { name: 'Administrator', role: 'admin', currency });
+    await issueToken(tx, admin.id, token);
   });
 }

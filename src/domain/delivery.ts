@@ -9,7 +9,8 @@ export const DELIVERY_ACTIONS = ['start', 'submit', 'approve', 'request-revision
 export type DeliveryAction = (typeof DELIVERY_ACTIONS)[number];
 
 /** `system` is the workflow's own timers; `operator` is a signal sent from the Web UI or the CLI. */
-export type ActorRole = 'customer' | 'provider' | 'admin' | 'system' | 'operator';
+export const ACTOR_ROLES = ['customer', 'provider', 'admin', 'system', 'operator'] as const;
+export type ActorRole = (typeof ACTOR_ROLES)[number];
 export interface Actor { role: ActorRole; id: number | null }
 
 /** How long nobody may act before a deadline acts (copied onto the order when it is placed). */
@@ -77,7 +78,10 @@ export function transition(status: DeliveryStatus, action: DeliveryAction, actor
     return { ok: false, code: 'FORBIDDEN', message: 'This action is unauthorized.' };
   }
   if (!move || !(privileged || (party !== undefined && move.by.includes(party)))) {
-    return { ok: false, code: 'INVALID_TRANSITION', message: `Cannot ${action} a delivery that is ${status}.` };
+    return { ok: false, code: 'INVALID_TRANSITION', message: invalidTransitionMessage(action, status) };
   }
   return { ok: true, from: move.from, to: move.to };
 }
+
+export const invalidTransitionMessage = (action: DeliveryAction, status: DeliveryStatus): string =>
+  `Cannot ${action} a delivery that is ${status}.`;

@@ -7,7 +7,7 @@ export type Minor = number;
 
 export const MAX_AMOUNT: Minor = 1_000_000_000_000; // 10 billion SAR: far beyond any order, far below 2^53
 
-export function assertMinor(value: number, what = 'amount'): Minor {
+function assertMinor(value: number, what = 'amount'): Minor {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(`${what} must be a non-negative integer number of minor units, got ${value}`);
   }

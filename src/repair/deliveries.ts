@@ -18,7 +18,7 @@ export interface RepairDeps { sql: Sql; temporal: Client; taskQueue: string; del
  * A delivery younger than this may be waiting for its workflow to start (the order is answered
  * before the DeliveryWorkflow starts, and visibility lags a little): no alarm for it yet.
  */
-export const WORKFLOW_START_GRACE_MS = 60_000;
+const WORKFLOW_START_GRACE_MS = 60_000;
 
 /** The ledger's checks (SYSTEM.md §3) and one more that needs Temporal: every open delivery is tracked. */
 export async function reconcileAll(deps: Pick<RepairDeps, 'sql' | 'temporal'>): Promise<Reconciliation> {

@@ -39,7 +39,7 @@ export interface TemporalDevServer {
  *   up to 50 ms in front of every first workflow task and child start; at 200 polls a second the
  *   wait is at most 5 ms. (1000 gave no better latency here and costs a SQLite read per poll.)
  */
-export const HISTORY_QUEUE_POLL_RPS = 200;
+const HISTORY_QUEUE_POLL_RPS = 200;
 const DYNAMIC_CONFIG = [
   'frontend.enableExecuteMultiOperation=true',
   'system.forceSearchAttributesCacheRefreshOnRead=false',
@@ -55,6 +55,15 @@ const DYNAMIC_CONFIG = [
 // nothing (the WAL is in the OS's page cache); a power loss may lose the last commits, which is
 // acceptable for a dev server; production runs a real Temporal cluster.
 const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
+
+/** The tuning above as `temporal server start-dev` flags, whichever way the server is started. */
+const TUNING_FLAGS = [
+  ...DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]),
+  ...SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
+];
+
+/** Where a dev server started with this port listens (`npm start`'s, for the CLIs that find it). */
+export const devServerAddress = (port: number, ip = '127.0.0.1'): string => `${ip}:${port}`;
 
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const ip = opts.ip ?? '127.0.0.1';
@@ -84,8 +93,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     '--namespace', opts.namespace,
     '--log-level', 'warn',
     '--color', 'never',
-    ...DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]),
-    ...SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
+    ...TUNING_FLAGS,
     ...Object.entries(opts.searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
 
@@ -120,7 +128,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     return stopping;
   };
 
-  const address = `${ip}:${opts.port}`;
+  const address = devServerAddress(opts.port, ip);
   try {
     await waitUntilReady(address, opts.namespace, opts.readyTimeoutMs ?? 60_000, exited, () => recent.join('\n'));
   } catch (err) {
@@ -213,7 +221,7 @@ async function startViaSdk(
       searchAttributes: Object.entries(opts.searchAttributes).map(([name, type]) =>
         defineSearchAttributeKey(name, types[type]),
       ),
-      extraArgs: DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]),
+      extraArgs: TUNING_FLAGS,
     },
   });
   let stopping: Promise<void> | undefined;

@@ -6,8 +6,8 @@ import { pidAlive } from './processes.js';
 /**
  * A cross-process lock built on `mkdir`, which is atomic on every filesystem we
  * care about (including network mounts where `flock` is unreliable). It exists
- * so that two processes started at the same moment (two test runs, a worker and
- * an API) do not both spend minutes doing the same expensive one-off job.
+ * so that two processes started at the same moment (two test runs, `npm start`
+ * and a test run) do not both spend minutes doing the same expensive one-off job.
  *
  * It is an optimisation, not a correctness guarantee: the guarded work must
  * itself be safe to run twice (e.g. build into a temp dir + atomic rename),

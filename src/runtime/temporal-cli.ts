@@ -10,7 +10,7 @@ import { withDirLock } from './dir-lock.js';
  * Pinned so that every developer and CI run gets the same server behaviour; the
  * cache dir name carries the version so bumping it never reuses an old binary.
  */
-export const TEMPORAL_CLI_VERSION = '1.5.1';
+const TEMPORAL_CLI_VERSION = '1.5.1';
 const GO_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
 // `go install` does not stamp a version, so `temporal --version` would say 0.0.0-DEV.
 const VERSION_LDFLAG = `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`;
@@ -32,7 +32,7 @@ export interface EnsureTemporalCliOptions {
  * Outside the repo on purpose: the binary is ~250 MB and identical for every
  * checkout, so a `git clean` or a second worktree should not force a rebuild.
  */
-export function defaultTemporalCacheDir(): string {
+function defaultTemporalCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'marketplace-orders', `temporal-v${TEMPORAL_CLI_VERSION}`);
 }

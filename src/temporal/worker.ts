@@ -4,9 +4,9 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleW
 import { createActivities, type Activities, type ActivityDeps } from '../activities/index.js';
 import { installRuntime } from './runtime.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-/** Bundles the workflow code once; tests and the all-in-one process reuse the bundle. */
+/** Bundles the workflow code once: the test setup shares the bundle, `npm run build` writes it to a file. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   installRuntime(); // a no-op where the process's entry point installed it with its own options
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });

@@ -3,7 +3,7 @@ import {
   proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { DEADLINES, DELIVERY_ACTIONS, isFinal, transition, type Actor, type DeliveryAction, type DeliveryStatus } from '../domain/delivery.js';
+import { DEADLINES, DELIVERY_ACTIONS, invalidTransitionMessage, isFinal, transition, type Actor, type DeliveryAction, type DeliveryStatus } from '../domain/delivery.js';
 import { GUARD_REFUSED } from '../domain/errors.js';
 import { runEventKey, updateEventKey } from '../domain/keys.js';
 import { splitPayout } from '../domain/pricing.js';
@@ -70,7 +70,7 @@ class Delivery {
     for (const action of DELIVERY_ACTIONS) {
       setHandler(deliveryUpdates[action], async ({ actor, reason }) => {
         const done = await this.move(action, actor, reason, updateEventKey(this.input.deliveryId, currentUpdateInfo()!.id));
-        if (!done) throw ApplicationFailure.create({ type: 'INVALID_TRANSITION', message: `Cannot ${action} a delivery that is ${this.state.status}.`, nonRetryable: true });
+        if (!done) throw ApplicationFailure.create({ type: 'INVALID_TRANSITION', message: invalidTransitionMessage(action, this.state.status), nonRetryable: true });
         return this.state;
       }, {
         validator: ({ actor }) => {

@@ -74,7 +74,7 @@ export async function orderFixtures(sql: Sql, price: number, balance: number) {
   return { provider, customer, service };
 }
 
-/** Starts an OrderWorkflow directly (no API), as the API would. */
+/** Starts an OrderWorkflow directly: a plain start by name, without the API's Update or search attributes. */
 export function startOrder(client: Client, taskQueue: string, input: { customerId: number; serviceId: number }, orderId: string = randomUUID()) {
   return client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
     workflowId: orderWorkflowId(orderId), taskQueue,

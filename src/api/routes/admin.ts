@@ -1,9 +1,9 @@
 import { router } from '../router.js';
 import { createRoute, z } from '@hono/zod-openapi';
-import { createService, findService, updateService } from '../../db/catalog.js';
+import { CATALOG_STATUSES, createService, findService, updateService } from '../../db/catalog.js';
 import type { Sql } from '../../db/client.js';
 import { IdempotencyConflictError, systemBalances, transfer } from '../../db/ledger.js';
-import { createUser, findUser, issueToken, revokeToken } from '../../db/users.js';
+import { createUser, findUser, issueToken, revokeToken, ROLES } from '../../db/users.js';
 import { DomainError } from '../../domain/errors.js';
 import { depositKey } from '../../domain/keys.js';
 import { reconcileAll, resumeDelivery, type RepairDeps } from '../../repair/deliveries.js';
@@ -15,23 +15,21 @@ import {
 } from '../schemas.js';
 import { amountField, enumField, idField, idParam, textField, uuidParam } from '../validation.js';
 
-const ROLES = ['customer', 'provider', 'admin'] as const;
-const STATUSES = ['ACTIVE', 'INACTIVE'] as const;
-export const MAX_SERVICE_UPGRADES = 50;
+const MAX_SERVICE_UPGRADES = 50;
 
 const NewUser = z.object({ name: textField('name'), role: enumField('role', ROLES) }).openapi('NewUser', { example: { name: 'Nora Designs', role: 'provider' } });
 const NewService = z.object({
   provider_id: idField('provider_id'),
   name: textField('name'),
   price: amountField('price', 1),
-  status: enumField('status', STATUSES).default('ACTIVE'),
+  status: enumField('status', CATALOG_STATUSES).default('ACTIVE'),
   upgrades: z.array(z.object({
-    name: textField('name'), price: amountField('price'), status: enumField('status', STATUSES).default('ACTIVE'),
+    name: textField('name'), price: amountField('price'), status: enumField('status', CATALOG_STATUSES).default('ACTIVE'),
   })).max(MAX_SERVICE_UPGRADES).default([]),
 }).openapi('NewService', {
   example: { provider_id: 2, name: 'Logo design', price: 10000, status: 'ACTIVE', upgrades: [{ name: 'Express', price: 2500, status: 'ACTIVE' }] },
 });
-const ServiceChange = z.object({ status: enumField('status', STATUSES).optional(), price: amountField('price', 1).optional() })
+const ServiceChange = z.object({ status: enumField('status', CATALOG_STATUSES).optional(), price: amountField('price', 1).optional() })
   .refine((b) => b.status !== undefined || b.price !== undefined, { error: 'Give a status or a price to change.' })
   .openapi('ServiceChange', { example: { status: 'INACTIVE' } });
 const Deposit = z.object({ amount: amountField('amount', 1) }).openapi('Deposit', { example: { amount: 20000 } });

@@ -1,23 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Sql } from '../../db/client.js';
-import { findDelivery, listDeliveries } from '../../db/deliveries.js';
+import { listDeliveries } from '../../db/deliveries.js';
 import { DELIVERY_ACTIONS, DELIVERY_STATUSES, MOVES } from '../../domain/delivery.js';
-import { DomainError } from '../../domain/errors.js';
 import { allow } from '../auth.js';
-import { driveDelivery, type DriveDeps } from '../drive-delivery.js';
+import { driveDelivery, visibleDelivery, type DriveDeps } from '../drive-delivery.js';
 import { ok, pageOf } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';
 import { DeliverySchema, pageSchema, success } from '../schemas.js';
 import { router } from '../router.js';
 import { deliveryWorkflowId } from '../../contracts/delivery.js';
-import { enumField, pageQuery, uuidParam } from '../validation.js';
+import { enumField, IdempotencyHeader, pageQuery, uuidParam } from '../validation.js';
 
 const TransitionBody = z.object({
   reason: z.string({ error: 'The reason field must be a string.' }).trim().max(1000, { error: 'The reason field must not be greater than 1000 characters.' }).optional(),
 }).openapi('TransitionRequest', { example: { reason: 'The logo needs a darker blue' } });
-const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
-});
 
 export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
   const app = router();
@@ -43,11 +39,7 @@ export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
       request: { params: uuidParam }, responses: { 200: success('The delivery with its status history', DeliverySchema) },
     }),
     async (c) => {
-      const user = c.get('user');
-      // Another user's delivery is indistinguishable from a missing one (404), so ids leak nothing.
-      const delivery = await findDelivery(deps.sql, c.req.valid('param').id, user.role === 'admin' ? undefined : { userId: user.id });
-      if (!delivery) throw new DomainError('NOT_FOUND', 'Delivery not found.');
-      return ok(c, 'Delivery', deliveryJson(delivery));
+      return ok(c, 'Delivery', deliveryJson(await visibleDelivery(deps.sql, c.req.valid('param').id, c.get('user'))));
     },
   );
 

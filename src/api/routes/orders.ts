@@ -10,9 +10,9 @@ import { ok, pageOf } from '../envelope.js';
 import { placeOrder, type PlaceOrderDeps } from '../place-order.js';
 import { orderJson } from '../presenters.js';
 import { OrderSchema, pageSchema, success } from '../schemas.js';
-import { enumField, idField, pageQuery, uuidParam } from '../validation.js';
+import { enumField, IdempotencyHeader, idField, pageQuery, uuidParam } from '../validation.js';
 
-export const MAX_UPGRADES = 20;
+const MAX_UPGRADES = 20;
 
 /** The seed's body, also under its other spellings (`payment_method`, `upgrade_ids`). */
 const OrderBody = z.preprocess(
@@ -29,10 +29,6 @@ const OrderBody = z.preprocess(
       .optional(),
   }),
 ).openapi('OrderRequest', { example: { service_id: 1, method_type: 'wallet', upgrades_ids: [1, 2] } });
-
-const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().min(1).max(255, { error: 'The Idempotency-Key header must be 1 to 255 characters.' }).optional(),
-});
 
 export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics }) {
   const app = router();
