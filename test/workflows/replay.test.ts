@@ -6,7 +6,10 @@ import { describe, expect, inject, it } from 'vitest';
 /**
  * Histories recorded from earlier versions of the workflows (with `temporal workflow show
  * --output json`): today's code must replay every one of them, or a change needs patched().
- * Recorded: a completed order, a refused order, a delivery completed after a revision, a cancelled one.
+ * Recorded by `npm run record:histories`: a completed order, a refused order, a delivery completed
+ * after a revision, one cancelled by its customer, one refused an operator's signal and then
+ * cancelled by an operator's Cancel; kept from an earlier recording, `delivery-cancel-with-signal`:
+ * the same signal and Cancel handled in one workflow task.
  */
 const DIR = new URL('./histories/', import.meta.url);
 
