@@ -1,11 +1,13 @@
 /**
- * `npm run record:histories`: records the replay test's histories (test/workflows/histories/) from
- * today's workflow code, against a fresh system of its own (temporary directory, free ports).
- * Run it after a change to the workflows that running executions need not survive (no release
- * carries the old code); otherwise keep the old histories and guard the change with patched().
+ * `npm run record:histories`: records the replay test's histories from today's workflow code,
+ * against a fresh system of its own (temporary directory, free ports), into a new folder
+ * test/workflows/histories/<UTC yyyymmdd-hhmm>/. Run it after a change to the workflows, and keep the
+ * earlier folders: the replay test makes today's code replay every one of them, so a change that
+ * running executions could not survive fails it (guard such a change with patched()). Delete an
+ * old folder only for a deliberate break no running execution can meet, and say so in the commit.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -16,7 +18,9 @@ import { startSystem } from '../../src/system.js';
 import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 import { orderWorkflowId } from '../../src/contracts/order.js';
 
-const OUT = new URL('./histories/', import.meta.url);
+const stamp = new Date().toISOString().replace(/^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d).*$/, '$1$2$3-$4$5');
+const OUT = new URL(`./histories/${stamp}/`, import.meta.url);
+await mkdir(OUT, { recursive: true });
 const dataDir = await mkdtemp(join(tmpdir(), 'marketplace-record-'));
 await chmod(dataDir, 0o755);
 const config = loadConfig({
@@ -43,7 +47,7 @@ async function save(name: string, workflowId: string): Promise<void> {
   const history = await handle.fetchHistory();
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
   await writeFile(new URL(`${name}.json`, OUT), `${historyToJSON(history)}\n`);
-  process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
+  process.stdout.write(`recorded ${stamp}/${name} (${history.events?.length} events)\n`);
 }
 
 try {

@@ -1,25 +1,28 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 
 /**
- * Histories recorded from earlier versions of the workflows (with `temporal workflow show
- * --output json`): today's code must replay every one of them, or a change needs patched().
- * Recorded by `npm run record:histories`: a completed order, a refused order, a delivery completed
- * after a revision, one cancelled by its customer, one refused an operator's signal and then
- * cancelled by an operator's Cancel; kept from an earlier recording, `delivery-cancel-with-signal`:
- * the same signal and Cancel handled in one workflow task.
+ * Histories recorded from earlier versions of the workflows by `npm run record:histories`, one
+ * folder per recording (named by its UTC time): today's code must replay every one of them, or a
+ * change needs patched(). Each recording holds a completed order, a refused order, a delivery
+ * completed after a revision, one cancelled by its customer, and one that refused an operator's
+ * signal and was then cancelled by an operator's Cancel (in 20261129-0207 the signal and the Cancel
+ * share one workflow task; in later recordings they need not).
  */
-const DIR = new URL('./histories/', import.meta.url);
+const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 
 describe('replay of recorded histories', () => {
   it('replays every recorded history with the current workflow code', async () => {
-    const files = (await readdir(DIR)).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    const files = (await readdir(DIR, { recursive: true })).filter((f) => f.endsWith('.json')).sort();
+    expect(new Set(files.map((f) => dirname(f))).size).toBeGreaterThanOrEqual(2); // more than one version
+    expect(files.length).toBeGreaterThanOrEqual(10);
     const histories = await Promise.all(files.map(async (file) => ({
       workflowId: file.replace(/\.json$/, ''),
-      history: historyFromJSON(JSON.parse(await readFile(new URL(file, DIR), 'utf8'))),
+      history: historyFromJSON(JSON.parse(await readFile(join(DIR, file), 'utf8'))),
     })));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
