@@ -4,8 +4,9 @@ export type Sql = postgres.Sql;
 /** A transaction handle or the pool itself: repository functions accept either. */
 export type Tx = postgres.TransactionSql | postgres.Sql;
 
-// bigint (int8) comes back as a JS number, not a string: every amount and id is bounded far below
-// 2^53 (src/domain/money.ts); a larger value fails loudly here rather than lose its last digits.
+// bigint (int8) comes back as a JS number, not a string: amounts are bounded far below 2^53
+// (src/domain/money.ts) and balances within it (004_balances_within_exact_range.sql); any larger
+// value fails loudly here rather than lose its last digits.
 const int8AsNumber = {
   to: 20,
   from: [20],

@@ -9,7 +9,7 @@ import { createUser } from '../../src/db/users.js';
 import { scratchDatabase } from '../support/db.js';
 
 /**
- * The database's own guards (migrations/002, SYSTEM.md §3), written to directly on a scratch
+ * The database's own guards (migrations/002–004, SYSTEM.md §3), written to directly on a scratch
  * database as a Reset or a second run would: a refund after a payout, a second refund under
  * another key, a payout after a refund, a move off a stale or final status.
  */
@@ -104,5 +104,18 @@ describe('a wallet never goes below zero', () => {
     const user = await createUser(sql, { name: 'n', role: 'customer', currency: 'SAR' });
     await expect(sql`UPDATE wallets SET balance = -1 WHERE user_id = ${user.id}`).rejects.toMatchObject({ code: '23514' });
     expect(await balanceOf(sql, { userId: user.id })).toBe(0);
+  });
+});
+
+describe('a balance stays within what JavaScript reads exactly', () => {
+  it('refuses the deposit that would carry a wallet past 2^53 − 1, and the wallet keeps its balance', async () => {
+    const user = await createUser(sql, { name: 'rich', role: 'customer', currency: 'SAR' });
+    const nearTheEdge = Number.MAX_SAFE_INTEGER - 100;
+    await sql`UPDATE wallets SET balance = ${nearTheEdge} WHERE user_id = ${user.id}`;
+    await expect(transfer(sql, { key: `fund:${randomUUID()}`, from: { system: 'external' }, to: { userId: user.id }, amount: 200, kind: 'deposit' }))
+      .rejects.toMatchObject({ code: '23514', constraint_name: 'wallets_balance_exact' });
+    expect(await balanceOf(sql, { userId: user.id })).toBe(nearTheEdge);
+    await transfer(sql, { key: `fund:${randomUUID()}`, from: { system: 'external' }, to: { userId: user.id }, amount: 100, kind: 'deposit' });
+    expect(await balanceOf(sql, { userId: user.id })).toBe(Number.MAX_SAFE_INTEGER);
   });
 });
