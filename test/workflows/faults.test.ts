@@ -111,7 +111,7 @@ describe('a worker killed with SIGKILL while 20 orders are in flight', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
       env: {
         ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue,
-        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'), DELIVERY_ACCEPT_TIMEOUT: '1h', DELIVERY_REVIEW_TIMEOUT: '1h', LOG_LEVEL: 'error', SLOW_MS: String(slowMs),
+        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'), SLOW_MS: String(slowMs),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
