@@ -30,11 +30,12 @@ export interface WorkerOptions {
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
   installRuntime();
+  const activities = createActivities(options.deps);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: (options.activities ?? same)(createActivities(options.deps)),
+    activities: options.activities?.(activities) ?? activities,
     ...(options.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout } : {}),
     ...(options.workflowsPath ? { workflowsPath: options.workflowsPath }
       : options.bundle ? { workflowBundle: options.bundle }
@@ -43,6 +44,5 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   });
 }
 
-const same = <T>(value: T) => value;
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

@@ -50,7 +50,7 @@ function order(app: ReturnType<typeof ownApi>, customer: TestUser, serviceId: nu
 
 /** Runs `work` with the worker role on the order's task queue, some activities replaced. */
 function runWorker<T>(taskQueue: string, work: () => Promise<T>, replace?: TestWorkerOptions['replace']): Promise<T> {
-  return withWorker({ sql: ctx.sql, connection: ctx.connection, taskQueue, ...(replace ? { replace } : {}) }, work);
+  return withWorker({ sql: ctx.sql, connection: ctx.connection, taskQueue, replace }, work);
 }
 
 const orderIdOf = async (customer: TestUser, key: string) =>
