@@ -2,7 +2,7 @@
  * `npm run api`: the HTTP role alone, against DATABASE_URL and TEMPORAL_ADDRESS. Stateless: run as
  * many behind a load balancer as the traffic needs.
  */
-import { loadConfig } from './src/config.js';
+import { loadConfigOrExit } from './src/config.js';
 import { createSql } from './src/db/client.js';
 import { createLogger } from './src/logger.js';
 import { createMetrics } from './src/observability/metrics.js';
@@ -10,7 +10,7 @@ import { createApiRole, prepareDatabase } from './src/roles.js';
 import { connectClient } from './src/temporal/connection.js';
 import { closeServer, listen } from './src/api/listen.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'api', config.logFormat);
 if (!config.database.url || !config.temporal.address) {
   log.error('npm run api needs DATABASE_URL and TEMPORAL_ADDRESS; `npm start` runs everything locally instead');

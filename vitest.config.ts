@@ -9,7 +9,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // The first run may build the temporal CLI with Go; that has its own progress output.
+    // The first run may fetch (seconds) or build (minutes) the temporal CLI; that has its own progress output.
     teardownTimeout: 60_000,
   },
 });

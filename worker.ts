@@ -3,7 +3,7 @@
  * Temporal Cloud). Run as many as the load needs; each polls the same task queue.
  */
 import { createServer } from 'node:http';
-import { loadConfig } from './src/config.js';
+import { loadConfigOrExit } from './src/config.js';
 import { createSql } from './src/db/client.js';
 import { createLogger } from './src/logger.js';
 import { connectWorker } from './src/temporal/connection.js';
@@ -12,7 +12,7 @@ import { createMetrics, metricsText } from './src/observability/metrics.js';
 import { freePort } from './src/runtime/free-port.js';
 import { createWorkerRole } from './src/roles.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker', config.logFormat);
 if (!config.database.url || !config.temporal.address) {
   log.error('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS; `npm start` runs everything locally instead');

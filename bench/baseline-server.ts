@@ -3,12 +3,12 @@
  * DATABASE_URL with the same pool size as the product's API.
  */
 import { serve } from '@hono/node-server';
-import { loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { createSql } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { createBaselineApp } from './baseline-app.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'baseline');
 if (!config.database.url) {
   log.error('the baseline needs DATABASE_URL');

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
-import { loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { connectClient } from '../src/temporal/connection.js';
 import { floorFinish, floorPing, type floorNoop, type floorParent, type floorWaiter } from './floor-workflows.js';
 import { latencyStats, round, type LatencyStats } from './load.js';
@@ -84,7 +84,7 @@ async function closed(count: number, concurrency: number, maxMs: number, op: (i:
 }
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as FloorSpec;
-const config = loadConfig(process.env);
+const config = loadConfigOrExit();
 const client: Client = await connectClient({ ...config.temporal, namespace: spec.namespace }, spec.address);
 const { taskQueue, prefix, count, concurrency, maxDurationMs } = spec;
 const noop = (id: string) => client.workflow.execute<typeof floorNoop>('floorNoop', { taskQueue, workflowId: id });

@@ -6,14 +6,14 @@
  * they are in the product worker; the floor workflows never call them.
  */
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { createSql } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { connectWorker } from '../src/temporal/connection.js';
 import { installRuntime, sdkLogLevelFor } from '../src/temporal/runtime.js';
 import { createWorker } from '../src/temporal/worker.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'floor-worker', config.logFormat);
 if (!config.database.url || !config.temporal.address) {
   log.error('bench/floor-worker.ts needs DATABASE_URL and TEMPORAL_ADDRESS');

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
-import { loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { createSql, type Sql } from '../src/db/client.js';
 import { breakdown, sample } from './breakdown.js';
 import { CpuMeter } from './cpu.js';
@@ -24,7 +24,7 @@ import { deliveryWorkflowId } from '../src/contracts/delivery.js';
 
 const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} [bench] ${m}\n`);
 const opts = readOptions();
-const config = loadConfig(process.env);
+const config = loadConfigOrExit();
 const startedAt = new Date();
 const machine = {
   cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30),

@@ -53,12 +53,19 @@ const configSchema = schema.refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefine
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/** Settings that do not validate: a user's mistake, told as a list of problems, not as a crash. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
 /** The one reader of the environment: validates every setting and fails fast with all problems listed. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid configuration:\n${problems}`);
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
   return {
@@ -88,6 +95,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** A prebundled workflow bundle (`npm run build`); unset: bundle the sources at start. */
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
+}
+
+/**
+ * The configuration for an entry point (`npm start`, the roles, the CLIs): on invalid settings it
+ * prints the list of problems and exits 1, with no stack trace; a stack would only bury the list.
+ */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
 }
 
 function toMilliseconds(text: string): number {

@@ -1,9 +1,9 @@
-import { loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { startSystem } from './system.js';
 
 /** `npm start`: the whole system with embedded defaults, stopped in order on Ctrl-C. */
-const config = loadConfig();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'main', config.logFormat);
 const system = await startSystem(config, log);
 

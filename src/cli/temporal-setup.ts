@@ -4,7 +4,7 @@
  * again: attributes already there are left alone. The dev server of `npm start` needs none of this.
  */
 import proto from '@temporalio/proto';
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { devServerAddress } from '../runtime/dev-server.js';
 import { connectClient } from '../temporal/connection.js';
 import { SEARCH_ATTRIBUTES } from '../contracts/search-attributes.js';
@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTES } from '../contracts/search-attributes.js';
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 const TYPES = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT };
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const address = config.temporal.address ?? devServerAddress(config.temporal.devServerPort);
 const client = await connectClient(config.temporal, address);
 try {

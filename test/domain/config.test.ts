@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 
@@ -26,5 +27,13 @@ describe('loadConfig', () => {
   it('lists every invalid setting at once', () => {
     expect(() => loadConfig({ PORT: 'abc', TAX_RATE_BP: '-1', DELIVERY_ACCEPT_TIMEOUT: 'soon' }))
       .toThrow(/PORT[\s\S]*TAX_RATE_BP[\s\S]*DELIVERY_ACCEPT_TIMEOUT/);
+  });
+
+  it.each(['src/main.ts', 'worker.ts', 'api.ts', 'src/cli/temporal-setup.ts'])('%s prints the problems and exits 1, with no stack trace', async (entry) => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile('node_modules/.bin/tsx', [entry], { env: { ...process.env, ADMIN_TOKEN: 'short', LOG_LEVEL: 'error' } },
+        (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    });
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: 'Invalid configuration:\n  ADMIN_TOKEN: must be at least 16 characters\n' });
   });
 });
