@@ -1,6 +1,6 @@
 import {
   allHandlersFinished, ApplicationFailure, CancellationScope, condition, currentUpdateInfo, isCancellation, log,
-  proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  patched, proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { DEADLINES, DELIVERY_ACTIONS, invalidTransitionMessage, isFinal, transition, type Actor, type DeliveryAction, type DeliveryStatus } from '../domain/delivery.js';
@@ -21,6 +21,15 @@ const recordActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
+
+/**
+ * After a Reset a run's own status may be stale (SYSTEM.md §7): an operator's signal the database
+ * refuses is tried again from the database's status, and the run waits for the database to take its
+ * final move before it ends. Runs recorded before this (no marker in their history) replay as they ran.
+ */
+const MOVES_CONFIRMED_BY_DATABASE = 'moves-confirmed-by-database';
+/** How often a refused operator move is tried again from the database's status (each try reads it back). */
+const OPERATOR_TRIES = 3;
 
 const SYSTEM: Actor = { role: 'system', id: null };
 const OPERATOR: Actor = { role: 'operator', id: null };
@@ -54,6 +63,8 @@ class Delivery {
   private shownStatus: DeliveryStatus;
   /** Moves are written in the order they were decided, one after the other. */
   private writes: Promise<unknown> = Promise.resolve();
+  /** Moves decided and not yet settled: written, or refused and the database's state read back. */
+  private inFlight = 0;
 
   constructor(private readonly input: DeliveryWorkflowInput) {
     this.parties = { customerId: input.customerId, providerId: input.providerId };
@@ -85,14 +96,32 @@ class Delivery {
           log.warn('refused operator signal', { action, status: this.state.status });
           return;
         }
-        await this.move(action, OPERATOR, reason, runEventKey(this.input.deliveryId, this.runId, 'signal', this.moves));
+        await this.operatorMove(action, reason, 'signal', this.moves);
       });
     }
   }
 
-  /** Waits for moves, acting on a deadline when nobody else does, until the delivery is final. */
+  /**
+   * Waits for moves, acting on a deadline when nobody else does, until the delivery is final in the
+   * database: a final move decided by a handler is only final once its write is taken (the database
+   * may refuse it and hold the delivery open, after a Reset).
+   */
   async untilFinal(): Promise<void> {
     this.show();
+    do {
+      await this.untilDecidedFinal();
+    } while (patched(MOVES_CONFIRMED_BY_DATABASE) && !(await this.finalInDatabase()));
+    this.state.deadline = null;
+    this.show();
+  }
+
+  /** Once no move is being written or read back, whether the status the database gave is final. */
+  private async finalInDatabase(): Promise<boolean> {
+    await condition(() => this.inFlight === 0);
+    return isFinal(this.state.status);
+  }
+
+  private async untilDecidedFinal(): Promise<void> {
     while (!isFinal(this.state.status)) {
       const seen = this.moves;
       const rule = DEADLINES[this.state.status];
@@ -106,8 +135,6 @@ class Delivery {
       const acted = await condition(() => this.moves !== seen, ms, { summary: `${rule.action} if ${rule.because}` });
       if (!acted) await this.move(rule.action, SYSTEM, `${rule.because} within ${ms} ms`, runEventKey(this.input.deliveryId, this.runId, 'timer', seen));
     }
-    this.state.deadline = null;
-    this.show();
   }
 
   /** A cancellation request on an open delivery: the operator's cancel. On a final one: nothing. */
@@ -115,12 +142,25 @@ class Delivery {
     await this.writes;
     // A cancel the database refuses (this run's status was stale, e.g. after a Reset) is tried again
     // from the database's status, so the run never ends with the delivery still open.
-    for (let attempt = 0; attempt < 3 && !isFinal(this.state.status); attempt += 1) {
+    for (let attempt = 0; attempt < OPERATOR_TRIES && !isFinal(this.state.status); attempt += 1) {
       await this.move('cancel', OPERATOR, 'cancellation requested for the workflow (Temporal Cancel)',
         runEventKey(this.input.deliveryId, this.runId, 'cancel-request', this.moves));
     }
     this.state.deadline = null;
     this.show();
+  }
+
+  /**
+   * An operator's signal. When the database refuses it (this run's status was stale), it is tried
+   * again from the database's status while the action is allowed there; where it is not, the
+   * refusal stays in `refusedMoves` with the database's reason, for the operator to read.
+   */
+  private async operatorMove(action: DeliveryAction, reason: string | undefined, source: 'signal', seen: number): Promise<void> {
+    if (await this.move(action, OPERATOR, reason, runEventKey(this.input.deliveryId, this.runId, source, seen))) return;
+    if (!patched(MOVES_CONFIRMED_BY_DATABASE)) return;
+    for (let attempt = 1; attempt < OPERATOR_TRIES && transition(this.state.status, action, OPERATOR, this.parties).ok; attempt += 1) {
+      if (await this.move(action, OPERATOR, reason, runEventKey(this.input.deliveryId, this.runId, source, this.moves))) return;
+    }
   }
 
   /**
@@ -143,6 +183,7 @@ class Delivery {
       [{ deliveryId: this.input.deliveryId, orderId: this.input.orderId, eventKey, ...record }],
     )));
     this.writes = write.catch(() => undefined);
+    this.inFlight += 1;
     try {
       await write;
       return true;
@@ -151,6 +192,8 @@ class Delivery {
       if (!refusal) throw err;
       await this.takeDatabaseState(action, record, refusal);
       return false;
+    } finally {
+      this.inFlight -= 1;
     }
   }
 

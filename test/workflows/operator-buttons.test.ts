@@ -149,6 +149,45 @@ describe('Cancel after a Reset', () => {
   });
 });
 
+describe('A signal after a Reset', () => {
+  it('applies an operator\'s cancel from the database\'s status when the run\'s own is stale: one refund, CANCELLED, the run ends', async () => {
+    const d = await paidDelivery(10_000);
+    await driveAll(d, ['start']);
+    // After the reset the run believes NEW; the database says IN_PROGRESS. NEW → CANCELLED is refused
+    // by the database, IN_PROGRESS → CANCELLED is the operator's to make: it is tried from there.
+    await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
+      '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
+    await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(d.orderId), '--name', 'cancel', '--input', '{"reason":"after reset"}');
+
+    const state = await workflowOf(d).result() as DeliveryState;
+    expect(state.status).toBe('CANCELLED');
+    expect(state.refusedMoves).toEqual([expect.objectContaining({ action: 'cancel', from: 'NEW', to: 'CANCELLED', actorRole: 'operator' })]);
+    expect(await transfersOf(d.orderId)).toEqual([{ kind: 'order_payment', amount: 11_500 }, { kind: 'refund', amount: 11_500 }]);
+    const delivery = await deliveryOf(d);
+    expect(delivery.history.map((h: { from: string; to: string; actor_role: string; reason: string | null }) => `${h.from}→${h.to} ${h.actor_role} ${h.reason}`))
+      .toEqual(['null→NEW system null', 'NEW→IN_PROGRESS provider null', 'IN_PROGRESS→CANCELLED operator after reset']);
+    expect(await orderStatus(d)).toBe('REFUNDED');
+  });
+
+  it('keeps the run going while the database holds the delivery open: a later approve still pays out', async () => {
+    const d = await paidDelivery(10_000);
+    await driveAll(d, ['start', 'submit']);
+    await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
+      '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
+    // The run believes NEW, so it takes `start`; the database (REVIEWING) refuses it, and `start` is
+    // not allowed from REVIEWING: the refusal is on record and the run takes REVIEWING as its status.
+    await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(d.orderId), '--name', 'start', '--input', '{}');
+    await expect.poll(async () => (await workflowOf(d).query(deliveryStateQuery)).status, { timeout: 10_000 }).toBe('REVIEWING');
+    const state = await workflowOf(d).query(deliveryStateQuery);
+    expect(state.refusedMoves).toEqual([expect.objectContaining({ action: 'start', from: 'NEW', to: 'IN_PROGRESS', actorRole: 'operator' })]);
+    expect((await workflowOf(d).describe()).status.name).toBe('RUNNING');
+
+    await drive(d.customer, d.deliveryId, 'approve');
+    expect((await workflowOf(d).result() as DeliveryState).status).toBe('COMPLETED');
+    expect((await transfersOf(d.orderId)).map((t) => t.kind)).toEqual(['order_payment', 'payout_profit', 'payout_tax', 'payout_provider']);
+  });
+});
+
 describe('Terminate, reconciliation and resume', () => {
   const resume = (deliveryId: string, token = admin()) => call('POST', `/api/v1/admin/deliveries/${deliveryId}/resume`, { token });
   /** Makes a delivery look older than reconciliation's grace period for workflows still starting. */
