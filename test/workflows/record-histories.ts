@@ -6,14 +6,17 @@
  * running executions could not survive fails it (guard such a change with patched()). Delete an
  * old folder only for a deliberate break no running execution can meet, and say so in the commit.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/runtime/free-port.js';
+import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { startSystem } from '../../src/system.js';
 import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 import { orderWorkflowId } from '../../src/contracts/order.js';
@@ -81,6 +84,17 @@ try {
   await handle.signal('approve', { reason: 'refused: not REVIEWING' });
   await handle.cancel();
   await save('delivery-cancel-requested', deliveryWorkflowId(viaUi.id));
+
+  // After a Reset to the first workflow task the run believes NEW while the database says
+  // IN_PROGRESS: the operator's cancel is refused, then tried again from the database's status.
+  const reset = await order();
+  await drive(provider.token, reset.delivery.id, 'start');
+  const cli = await ensureTemporalCli({ log: () => undefined });
+  if (cli.kind === 'sdk-download') throw new Error('recording the Reset history needs the temporal CLI');
+  await promisify(execFile)(cli.path, ['workflow', 'reset', '--workflow-id', deliveryWorkflowId(reset.id), '--type', 'FirstWorkflowTask',
+    '--reason', 'record: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update', '--address', system.temporalAddress]);
+  await client.workflow.getHandle(deliveryWorkflowId(reset.id)).signal('cancel', { reason: 'after reset' });
+  await save('delivery-reset-then-cancel-signal', deliveryWorkflowId(reset.id));
 
   const key = randomUUID();
   const refused = await fetch(`${system.apiUrl}/api/v1/orders`, {

@@ -11,7 +11,9 @@ import { describe, expect, inject, it } from 'vitest';
  * change needs patched(). Each recording holds a completed order, a refused order, a delivery
  * completed after a revision, one cancelled by its customer, and one that refused an operator's
  * signal and was then cancelled by an operator's Cancel (in 20261129-0207 the signal and the Cancel
- * share one workflow task; in later recordings they need not).
+ * share one workflow task; in later recordings they need not). From 20261201-2037 on, a recording also
+ * holds a delivery reset to its first workflow task and then sent an operator's `cancel`, which the
+ * database refuses from the run's stale status and which is tried again from the database's.
  */
 const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 
