@@ -15,22 +15,35 @@ let drop: () => Promise<void>;
 beforeAll(async () => { ({ sql, url, drop } = await scratchDatabase()); });
 afterAll(async () => { await drop(); });
 
-const run = (databaseUrl: string) => promisify(execFile)('npx', ['tsx', 'src/cli/reconcile.ts'], { env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress') } })
+const run = (databaseUrl: string, ...args: string[]) => promisify(execFile)('npx', ['tsx', 'src/cli/reconcile.ts', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress') } })
   .then(({ stdout }) => ({ code: 0, stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }));
 
 describe('reconciliation', () => {
-  it('names every invariant and reports ok on a consistent ledger (npm run reconcile exits 0)', async () => {
+  it('names every invariant and reports ok on a consistent ledger, first in full, then from its checkpoint (npm run reconcile exits 0)', async () => {
     const user = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
     await transfer(sql, { key: `deposit:${randomUUID()}`, from: { system: 'external' }, to: { userId: user.id }, amount: 500, kind: 'deposit' });
-    const report = await reconcile(sql);
-    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+    const first = await reconcile(sql);
+    expect(first.mode).toBe('full'); // no checkpoint yet to build on
+    expect(first.checks.map((c) => [c.name, c.ok])).toEqual([
       ['ledger_sums_to_zero', true], ['no_negative_balances', true], ['balances_match_transfers', true],
-      ['escrow_per_order', true], ['escrow_equals_open_orders', true],
+      ['history_matches_checkpoint', true], ['escrow_per_order', true], ['escrow_equals_open_orders', true], ['checkpoint', true],
     ]);
+    const next = await reconcile(sql);
+    expect(next.mode).toBe('incremental');
+    expect(next.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['ledger_sums_to_zero', true], ['no_negative_balances', true], ['balances_match_transfers', true],
+      ['escrow_per_order', true], ['escrow_equals_open_orders', true], ['checkpoint', true],
+    ]);
+    expect(next.checks.at(-1)!.detail).toMatch(/^incremental run, advanced to transfer \d+; the checkpoint is at transfer \d+ \(incremental, .+\); the last full run verified up to transfer \d+ at /);
     const cli = await run(url);
     expect(cli.code).toBe(0);
-    expect(cli.stdout).toContain('reconciliation: ok');
-  }, 30_000);
+    expect(cli.stdout).toContain('reconciliation (incremental): ok');
+    const full = await run(url, '--full');
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/ok\s+history_matches_checkpoint/);
+    expect(full.stdout).toContain('reconciliation (full): ok');
+    expect((await run(url, '--fast')).code).toBe(2);
+  }, 60_000);
 
   it('fails the checks a tampered balance breaks, and npm run reconcile exits 1', async () => {
     const user = await createUser(sql, { name: 'c', role: 'customer', currency: 'SAR' });
@@ -38,6 +51,7 @@ describe('reconciliation', () => {
     const report = await reconcile(sql);
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['ledger_sums_to_zero', 'balances_match_transfers']);
+    expect((await reconcile(sql, { mode: 'full' })).checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['ledger_sums_to_zero', 'balances_match_transfers']);
     const cli = await run(url);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toMatch(/FAIL\s+ledger_sums_to_zero/);

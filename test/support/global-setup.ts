@@ -61,8 +61,10 @@ export default async function setup(project: TestProject) {
   project.provide('temporalUiUrl', system.temporalUiUrl ?? '');
 
   return async () => {
-    // Every test leaves the shared ledger reconcilable: checked once more after the whole suite.
-    const report = await reconcile(system.sql);
+    // Every test leaves the shared ledger reconcilable: checked once more after the whole suite,
+    // re-reading the whole ledger (the full mode also checks the history below the checkpoints
+    // that the suite's default runs left).
+    const report = await reconcile(system.sql, { mode: 'full' });
     process.stdout.write(`reconciliation after the whole suite: ${report.ok ? 'ok' : 'FAILED'}\n`);
     await system.stop();
     if (!report.ok) throw new Error(`reconciliation failed after the suite: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`);
