@@ -4,44 +4,26 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
-import { findDelivery, historyOf, openDeliveries, type Delivery } from '../db/deliveries.js';
+import { findDelivery, historyOf, type Delivery } from '../db/deliveries.js';
 import { findOrder } from '../db/orders.js';
-import { reconcile, summarise, type Check, type Reconciliation } from '../db/reconciliation.js';
+import { reconcile, summarise, type ReconcileOptions, type Reconciliation } from '../db/reconciliation.js';
 import { isFinal } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
 import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryWorkflow } from '../contracts/delivery.js';
 import { orderSearchAttributes } from '../contracts/search-attributes.js';
+import { workflowCheck } from './workflow-check.js';
 
 export interface RepairDeps { sql: Sql; temporal: Client; taskQueue: string; delivery: { acceptTimeoutMs: number; reviewTimeoutMs: number } }
 
+export { workflowCheck };
+
 /**
- * A delivery younger than this may be waiting for its workflow to start (the order is answered
- * before the DeliveryWorkflow starts, and visibility lags a little): no alarm for it yet.
+ * The ledger's checks (SYSTEM.md §3), by default from the checkpoint or in full (docs/reconciliation.md),
+ * and one more that needs Temporal: every open delivery is tracked by a running workflow.
  */
-const WORKFLOW_START_GRACE_MS = 60_000;
-
-/** The ledger's checks (SYSTEM.md §3) and one more that needs Temporal: every open delivery is tracked. */
-export async function reconcileAll(deps: Pick<RepairDeps, 'sql' | 'temporal'>): Promise<Reconciliation> {
-  const ledger = await reconcile(deps.sql);
-  return summarise([...ledger.checks, await openDeliveriesHaveWorkflows(deps)]);
-}
-
-async function openDeliveriesHaveWorkflows({ sql, temporal }: Pick<RepairDeps, 'sql' | 'temporal'>): Promise<Check> {
-  const open = await openDeliveries(sql, WORKFLOW_START_GRACE_MS);
-  const untracked: string[] = [];
-  // One describe per open delivery would cost a round trip each; visibility lists the running ones.
-  const running = new Set<string>();
-  for await (const wf of temporal.workflow.list({ query: `WorkflowType = '${DELIVERY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'` })) {
-    running.add(wf.workflowId);
-  }
-  for (const d of open) if (!running.has(deliveryWorkflowId(d.orderId))) untracked.push(d.id);
-  return {
-    name: 'open_deliveries_have_workflows',
-    ok: untracked.length === 0,
-    detail: untracked.length === 0
-      ? `${open.length} open deliveries older than ${WORKFLOW_START_GRACE_MS / 1000} s, each with a running DeliveryWorkflow`
-      : `${untracked.length} open deliveries without a running workflow (resume them: POST /api/v1/admin/deliveries/:id/resume): ${untracked.slice(0, 10).join(', ')}`,
-  };
+export async function reconcileAll(deps: Pick<RepairDeps, 'sql' | 'temporal'>, options: ReconcileOptions = {}): Promise<Reconciliation> {
+  const ledger = await reconcile(deps.sql, options);
+  return summarise([...ledger.checks, await workflowCheck(deps)], ledger.mode);
 }
 
 /**

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { CATALOG_STATUSES, createService, findService, updateService } from '../../db/catalog.js';
 import type { Sql } from '../../db/client.js';
 import { IdempotencyConflictError, systemBalances, transfer } from '../../db/ledger.js';
+import { RECONCILIATION_MODES } from '../../db/reconciliation.js';
 import { createUser, findUser, issueToken, revokeToken, ROLES } from '../../db/users.js';
 import { DomainError } from '../../domain/errors.js';
 import { depositKey } from '../../domain/keys.js';
@@ -36,6 +37,15 @@ const Deposit = z.object({ amount: amountField('amount', 1) }).openapi('Deposit'
 const DepositHeaders = z.object({
   'idempotency-key': z.string({ error: 'The Idempotency-Key header is required.' }).min(1).max(255),
 });
+
+const ReconciliationQuery = z.object({
+  full: enumField('full', ['true', 'false']).optional().openapi({
+    description: 'true: re-read the whole ledger instead of building on the checkpoint (slower; run it daily)', example: 'true',
+  }),
+});
+const ReconciliationReport = ReconciliationSchema.extend({
+  mode: z.enum(RECONCILIATION_MODES).openapi({ description: 'How the ledger was checked: incremental from the checkpoint, or full (also the first run, with no checkpoint yet)' }),
+}).openapi('ReconciliationReport');
 
 const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
@@ -114,8 +124,13 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/reconciliation', summary: 'Check every ledger invariant', responses: { 200: success('The checks', ReconciliationSchema) } }),
-    async (c) => ok(c, 'Reconciliation', await reconcileAll(deps)),
+    createRoute({
+      method: 'get', path: '/reconciliation', summary: 'Check every ledger invariant',
+      description: 'By default from the last verified checkpoint: the cost follows the wallets, the open deliveries and what changed since, not the ledger\'s history. '
+        + '`full=true` re-reads the whole ledger and also catches history rewritten below the checkpoint (docs/reconciliation.md).',
+      request: { query: ReconciliationQuery }, responses: { 200: success('The checks', ReconciliationReport) },
+    }),
+    async (c) => ok(c, 'Reconciliation', await reconcileAll(deps, { mode: c.req.valid('query').full === 'true' ? 'full' : 'incremental' })),
   );
 
   app.openapi(

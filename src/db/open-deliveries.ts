@@ -1,0 +1,45 @@
+/**
+ * The open deliveries as reconciliation's workflow check reads them (src/repair/workflow-check.ts):
+ * counts and small batches, never every row. Served by the index on (status, created_at)
+ * (migrations/003), so each query scans the open deliveries at most, never the history.
+ */
+import { DELIVERY_STATUSES, FINAL_STATUSES } from '../domain/delivery.js';
+import type { Tx } from './client.js';
+
+export const OPEN_STATUSES = DELIVERY_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
+
+export interface OpenDelivery { id: string; orderId: string; createdAt: Date }
+
+/** When the oldest open delivery was created: no workflow that closed before it can be one of theirs. */
+export async function oldestOpenDelivery(sql: Tx): Promise<Date | undefined> {
+  const [row] = await sql<{ at: Date | null }[]>`
+    SELECT min(created_at) AS at FROM service_deliveries WHERE status IN ${sql(OPEN_STATUSES)}`;
+  return row?.at ?? undefined;
+}
+
+/** Of these orders, those whose delivery is open. */
+export async function openDeliveriesOf(sql: Tx, orderIds: string[]): Promise<OpenDelivery[]> {
+  if (orderIds.length === 0) return [];
+  return sql<OpenDelivery[]>`
+    SELECT id, order_id AS "orderId", created_at AS "createdAt" FROM service_deliveries
+    WHERE order_id = ANY(${orderIds}::uuid[]) AND status IN ${sql(OPEN_STATUSES)}`;
+}
+
+/**
+ * Open deliveries created before `before` whose order id starts with `prefix`, counted by the
+ * character that follows the prefix (one row per character present).
+ */
+export async function openDeliveryCounts(sql: Tx, before: Date, prefix: string): Promise<{ next: string; count: number }[]> {
+  return sql<{ next: string; count: number }[]>`
+    SELECT substr(order_id::text, ${prefix.length + 1}, 1) AS next, count(*)::bigint AS count FROM service_deliveries
+    WHERE status IN ${sql(OPEN_STATUSES)} AND created_at < ${before} AND starts_with(order_id::text, ${prefix})
+    GROUP BY 1 ORDER BY 1`;
+}
+
+/** Up to `limit` open deliveries created before `before` whose order id starts with `prefix`. */
+export async function openDeliveriesWithPrefix(sql: Tx, before: Date, prefix: string, limit: number): Promise<OpenDelivery[]> {
+  return sql<OpenDelivery[]>`
+    SELECT id, order_id AS "orderId", created_at AS "createdAt" FROM service_deliveries
+    WHERE status IN ${sql(OPEN_STATUSES)} AND created_at < ${before} AND starts_with(order_id::text, ${prefix})
+    ORDER BY order_id LIMIT ${limit}`;
+}

@@ -1,0 +1,145 @@
+/**
+ * Reconciliation's check that every open delivery is tracked by a running DeliveryWorkflow
+ * (SYSTEM.md §7), at the cost of the anomalies rather than of the open deliveries: no call lists
+ * every running workflow.
+ *
+ * - A run that closed while the database holds its delivery open (Terminated, TimedOut, Failed, or
+ *   Canceled or Completed while its last DeliveryStatus is still open) is reported at once, with
+ *   no grace: one visibility query finds such runs, each is confirmed against the database (the
+ *   workflow upserts its status before the database write, so the two can differ for a moment)
+ *   and dropped if a newer run of the same workflow id is running (a Reset or a resume).
+ * - A delivery whose workflow never started at all gets the start-up grace: the open deliveries
+ *   older than it are counted in the database and the running workflows in visibility, and only
+ *   when those counts differ does the check look closer: it splits the open deliveries by the
+ *   first characters of their order id, compares the counts of each part (the workflow id carries
+ *   the order id), goes down only into parts whose counts differ, and names deliveries in parts
+ *   of at most LEAF.
+ */
+import type { Client } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
+import {
+  oldestOpenDelivery, openDeliveriesOf, openDeliveriesWithPrefix, openDeliveryCounts, OPEN_STATUSES, type OpenDelivery,
+} from '../db/open-deliveries.js';
+import type { Check } from '../db/reconciliation.js';
+import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../contracts/delivery.js';
+
+/**
+ * A delivery younger than this may be waiting for its first workflow to start (the order is
+ * answered before the DeliveryWorkflow starts, and visibility lags a little): no alarm for it yet.
+ */
+export const WORKFLOW_START_GRACE_MS = 60_000;
+/** The database's and Temporal's clocks may differ: closed runs are looked for from this long before the oldest open delivery. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** Closed runs are confirmed against the database and visibility this many at a time. */
+const BATCH = 100;
+/** A part of the open deliveries this small is checked delivery by delivery, in one visibility query. */
+const LEAF = 50;
+const SHOWN = 10;
+
+const WORKFLOW_ID_PREFIX = deliveryWorkflowId('');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const OPEN = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
+const DELIVERY_RUNS = `WorkflowType = '${DELIVERY_WORKFLOW_TYPE}'`;
+
+interface Untracked { delivery: OpenDelivery; why: string }
+interface Deps { sql: Sql; temporal: Client }
+
+export async function workflowCheck(deps: Deps): Promise<Check> {
+  const name = 'open_deliveries_have_workflows';
+  const oldest = await oldestOpenDelivery(deps.sql);
+  if (!oldest) return { name, ok: true, detail: 'no open deliveries' };
+  const found = new Map<string, Untracked>();
+  await closedWhileOpen(deps, oldest, found);
+  const counts = await withoutAnyWorkflow(deps, found);
+  const untracked = [...found.values()].sort((a, b) => a.delivery.id.localeCompare(b.delivery.id));
+  return {
+    name,
+    ok: untracked.length === 0,
+    detail: untracked.length === 0
+      ? `${counts.open} open deliveries older than ${WORKFLOW_START_GRACE_MS / 1000} s and ${counts.running} running DeliveryWorkflows started before then; no workflow closed while its delivery is open`
+      : `${untracked.length} open deliveries without a running workflow (resume them: POST /api/v1/admin/deliveries/:id/resume): `
+        + untracked.slice(0, SHOWN).map((u) => `${u.delivery.id} (${u.why})`).join(', ') + (untracked.length > SHOWN ? ', …' : ''),
+  };
+}
+
+/**
+ * Closed runs whose delivery may still be open. Bounded by the oldest open delivery: a run that
+ * closed before it existed cannot be one of theirs, so repaired anomalies of the past drop out of
+ * the query as their deliveries close (and out of visibility with the namespace's retention).
+ */
+async function closedWhileOpen({ sql, temporal }: Deps, oldest: Date, found: Map<string, Untracked>): Promise<void> {
+  const since = new Date(oldest.getTime() - CLOCK_SKEW_MS).toISOString();
+  // The statuses named one by one (not `!= 'Running'`), so a SQL visibility store can use its status index.
+  const query = `${DELIVERY_RUNS} AND CloseTime >= '${since}' AND (ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed', 'Canceled')`
+    + ` OR (ExecutionStatus = 'Completed' AND DeliveryStatus IN (${OPEN})))`;
+  let batch = new Map<string, string>();
+  const confirm = async () => {
+    const open = await openDeliveriesOf(sql, [...batch.keys()]);
+    const running = await runningOf(temporal, open.map((d) => d.orderId));
+    for (const d of open) if (!running.has(d.orderId)) found.set(d.id, { delivery: d, why: `workflow ${batch.get(d.orderId)!.toLowerCase()}` });
+    batch = new Map();
+  };
+  for await (const run of temporal.workflow.list({ query })) {
+    const orderId = run.workflowId.slice(WORKFLOW_ID_PREFIX.length);
+    if (UUID.test(orderId)) batch.set(orderId, run.status.name);
+    if (batch.size >= BATCH) await confirm();
+  }
+  if (batch.size > 0) await confirm();
+}
+
+/** Which of these orders' DeliveryWorkflows has a running run: one visibility query. */
+async function runningOf(temporal: Client, orderIds: string[]): Promise<Set<string>> {
+  const running = new Set<string>();
+  if (orderIds.length === 0) return running;
+  const ids = orderIds.map((id) => `'${deliveryWorkflowId(id)}'`).join(', ');
+  for await (const run of temporal.workflow.list({ query: `${DELIVERY_RUNS} AND ExecutionStatus = 'Running' AND WorkflowId IN (${ids})` })) {
+    running.add(run.workflowId.slice(WORKFLOW_ID_PREFIX.length));
+  }
+  return running;
+}
+
+/**
+ * Open deliveries past the grace against the running workflows started before it that still show
+ * an open status (a workflow closing a delivery shows its final status first). In a healthy
+ * system the two are equal; fewer workflows than deliveries (beyond the anomalies already found)
+ * sends the check looking closer.
+ */
+async function withoutAnyWorkflow(deps: Deps, found: Map<string, Untracked>): Promise<{ open: number; running: number }> {
+  const before = new Date(Date.now() - WORKFLOW_START_GRACE_MS);
+  const counts = await openDeliveryCounts(deps.sql, before, '');
+  const open = counts.reduce((sum, c) => sum + c.count, 0);
+  const running = await runningCount(deps.temporal, before, '');
+  if (running < open - known(found, before, '')) await closerLook(deps, found, before, '', counts);
+  return { open, running };
+}
+
+/** The parts of `prefix` (one per next character of the order id) whose counts differ: looked into, down to parts of LEAF. */
+async function closerLook(deps: Deps, found: Map<string, Untracked>, before: Date, prefix: string, counts: { next: string; count: number }[]): Promise<void> {
+  await Promise.all(counts.map(async ({ next, count }) => {
+    const part = prefix + next;
+    if (await runningCount(deps.temporal, before, part) >= count - known(found, before, part)) return;
+    if (count > LEAF) {
+      await closerLook(deps, found, before, part, await openDeliveryCounts(deps.sql, before, part));
+      return;
+    }
+    const deliveries = await openDeliveriesWithPrefix(deps.sql, before, part, LEAF);
+    const running = await runningOf(deps.temporal, deliveries.map((d) => d.orderId));
+    for (const d of deliveries) {
+      if (!running.has(d.orderId) && !found.has(d.id)) found.set(d.id, { delivery: d, why: 'no running workflow' });
+    }
+  }));
+}
+
+async function runningCount(temporal: Client, before: Date, prefix: string): Promise<number> {
+  const part = prefix ? ` AND WorkflowId STARTS_WITH '${deliveryWorkflowId(prefix)}'` : '';
+  const { count } = await temporal.workflow.count(
+    `${DELIVERY_RUNS} AND ExecutionStatus = 'Running' AND DeliveryStatus IN (${OPEN}) AND StartTime < '${before.toISOString()}'${part}`);
+  return count;
+}
+
+/** Anomalies already found among the deliveries past the grace whose order id starts with `prefix`. */
+function known(found: Map<string, Untracked>, before: Date, prefix: string): number {
+  let n = 0;
+  for (const { delivery } of found.values()) if (delivery.createdAt < before && delivery.orderId.startsWith(prefix)) n++;
+  return n;
+}
