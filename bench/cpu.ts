@@ -87,4 +87,25 @@ export class CpuMeter {
   }
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
+/** To the tick (1/100 s), so that CPU per order or per floor workflow is not rounded away. */
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** CPU milliseconds per unit of work of each role (null: not measured, as for an external server). */
+export type CpuPerUnit = Record<string, number | null>;
+
+/**
+ * CPU milliseconds per unit of work done in a phase (an order, a transition, a floor workflow, an
+ * Update), for each of `roles` and their sum (`total`); all null when nothing was done, a role
+ * null when it was not measured (not started by the bench, or not on Linux).
+ */
+export function cpuMsPer(use: CpuUse | undefined, units: number, roles: readonly string[]): CpuPerUnit {
+  const out: CpuPerUnit = {};
+  let total: number | null = 0;
+  for (const role of roles) {
+    const s = use?.[role];
+    out[role] = s === undefined || units <= 0 ? null : Math.round((s * 1e5) / units) / 100;
+    total = out[role] === null || total === null ? null : total + s!;
+  }
+  out.total = total === null || units <= 0 ? null : Math.round((total * 1e5) / units) / 100;
+  return out;
+}

@@ -8,6 +8,8 @@
  * child with ABANDON; then `concurrency` waiting workflows, one Update each to have them in the
  * worker's cache (not reported), and `count` Updates over them at `concurrency`, each lane always
  * updating its own workflow (as the delivery passes do, no two Updates on one workflow at once).
+ * The measured no-op workflows, parents and Updates are each marked (`mark()`), so the bench can
+ * take the CPU each process spent on that shape alone.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -15,7 +17,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config.js';
 import { connectClient } from '../src/temporal/connection.js';
 import { floorFinish, floorPing, type floorNoop, type floorParent, type floorWaiter } from './floor-workflows.js';
-import { latencyStats, round, type LatencyStats } from './load.js';
+import { latencyStats, mark, round, type LatencyStats } from './load.js';
 
 export interface FloorSpec {
   address: string;
@@ -97,16 +99,22 @@ if (spec.warmup > 0) {
 }
 const oneAtATime = await closed(spec.sequential, 1, maxDurationMs, (i) => noop(`${prefix}-one-${i}`));
 log(`no-op workflow one at a time: p50 ${oneAtATime.p50_ms} ms, p99 ${oneAtATime.p99_ms} ms`);
+await mark('workflows', 'start');
 const workflows = await closed(count, concurrency, maxDurationMs, (i) => noop(`${prefix}-noop-${i}`));
+await mark('workflows', 'stop');
 log(`no-op workflows: ${workflows.ok} at concurrency ${concurrency}, ${workflows.per_s}/s, p99 ${workflows.p99_ms} ms, errors ${workflows.errors}`);
+await mark('parent_child', 'start');
 const parentChild = await closed(count, concurrency, maxDurationMs, (i) => parent(`${prefix}-parent-${i}`));
+await mark('parent_child', 'stop');
 log(`parent + child (ABANDON): ${parentChild.ok} at concurrency ${concurrency}, ${parentChild.per_s}/s, p99 ${parentChild.p99_ms} ms, errors ${parentChild.errors}`);
 
 const waiters = await Promise.all(Array.from({ length: Math.min(concurrency, count) }, (_, lane) =>
   client.workflow.start<typeof floorWaiter>('floorWaiter', { taskQueue, workflowId: `${prefix}-waiter-${lane}` })));
 const pinned = waiters.map((h) => client.workflow.getHandle(h.workflowId, h.firstExecutionRunId));
 await Promise.all(pinned.map((h) => h.executeUpdate(floorPing, { args: [0] })));
+await mark('updates', 'start');
 const updates = await closed(count, concurrency, maxDurationMs, (i, lane) => pinned[lane]!.executeUpdate(floorPing, { args: [i] }));
+await mark('updates', 'stop');
 log(`Updates on running workflows: ${updates.ok} at concurrency ${concurrency}, ${updates.per_s}/s, p99 ${updates.p99_ms} ms, errors ${updates.errors}`);
 await Promise.all(pinned.map(async (h) => {
   await h.signal(floorFinish);
@@ -116,3 +124,4 @@ await Promise.all(pinned.map(async (h) => {
 await client.connection.close();
 const output: FloorOutput = { one_at_a_time: oneAtATime, workflows, parent_child: parentChild, updates };
 process.stdout.write(`${JSON.stringify(output)}\n`);
+if (process.connected) process.disconnect(); // the IPC channel would keep this process alive

@@ -24,14 +24,19 @@ export interface LoadSpec {
   /** Closed loop only: send nothing new after this long (a slow system must not push the run past
    *  its time limit); requests already sent are still awaited, so every request sent is answered. */
   maxDurationMs: number;
+  /** Closed loop only: a lane answered 503 with Retry-After waits that many seconds and sends the
+   *  same request again (unless the time limit has passed), as a well-behaved client of admission
+   *  control does. Those 503s are counted apart (`shed`), not as errors. */
+  honourRetryAfter?: boolean;
 }
 
 export interface LoadOutput {
   requested: number;
   startedAt: number;
   durationMs: number;
+  /** Every answer's latency, except the 503s counted in `shed` (those are only in `latenciesByStatus`). */
   latenciesMs: number[];
-  /** The same latencies by status code (a 201 and a 503 are different stories). */
+  /** Every answer's latency by status code (a 201 and a 503 are different stories). */
   latenciesByStatus: Record<string, number[]>;
   statuses: Record<string, number>;
   /** Socket errors and timeouts: requests that got no answer at all. */
@@ -39,7 +44,13 @@ export interface LoadOutput {
   sent: number;
   /** 503 answers without a `Retry-After` header. */
   retryAfterMissing: number;
-  /** True when the time limit stopped the phase before every request was sent. */
+  /** With `honourRetryAfter`: 503 answers with Retry-After (each request sent again after it,
+   *  unless the time limit had passed: those are `shedGaveUp`). Not errors: the exact-accounting
+   *  check proves such a 503 placed nothing. */
+  shed: number;
+  shedGaveUp: number;
+  /** True when the time limit stopped the phase before every request was sent (or answered other
+   *  than 503 with Retry-After). */
   truncated: boolean;
   ids: string[];
   sampleErrors: string[];
@@ -51,6 +62,9 @@ export interface PhaseStats {
   count: number;
   truncated: boolean;
   ok: number;
+  /** 503s with Retry-After in a phase that honours it: each was waited out and sent again. */
+  shed: number;
+  /** Everything but the expected status and the counted 503s, including requests that got no answer. */
   errors: number;
   duration_s: number;
   throughput_per_s: number;
@@ -75,18 +89,41 @@ export function runLoad(spec: LoadSpec, workDir: string, name: string): Promise<
   return runScript<LoadOutput>('bench/loadgen.ts', spec, workDir, name);
 }
 
-/** Runs `node --import tsx <script> <spec.json>` and answers the last line it printed, as JSON. */
-export async function runScript<T>(script: string, spec: unknown, workDir: string, name: string): Promise<T> {
+/** A script run by runScript marks where one of its parts starts or stops (bench/floor-load.ts: each shape of the floor). */
+export interface Mark { part: string; edge: 'start' | 'stop' }
+
+/** Runs `node --import tsx <script> <spec.json>` and answers the last line it printed, as JSON.
+ *  With `onMark`, the script gets an IPC channel for `mark()`: each mark is handled (a CPU
+ *  snapshot) before the script goes on. */
+export async function runScript<T>(script: string, spec: unknown, workDir: string, name: string, onMark?: (m: Mark) => void): Promise<T> {
   const specFile = join(workDir, `${name}.spec.json`);
   await writeFile(specFile, JSON.stringify(spec), { mode: 0o600 }); // may hold bearer tokens
-  const child = spawn(process.execPath, ['--import', 'tsx', script, specFile], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, specFile], {
+    cwd: REPO, stdio: onMark ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+  });
+  if (onMark) {
+    child.on('message', (m) => {
+      onMark(m as Mark);
+      if (child.connected) child.send('ack');
+    });
+  }
   running.add(child);
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; }); // a pipe, as asked
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   running.delete(child);
   if (code !== 0) throw new Error(`${script} (${name}) exited with ${code}`);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/** In a script run by runScript with `onMark`: tells the bench a part starts or stops, and waits
+ *  until it has taken note (without the IPC channel: does nothing). */
+export function mark(part: string, edge: Mark['edge']): Promise<void> {
+  if (!process.send) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    process.once('message', () => resolve());
+    process.send!({ part, edge } satisfies Mark);
+  });
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -111,8 +148,8 @@ export function latencyStats(latencies: number[]): LatencyStats {
   };
 }
 
-/** Latencies are of every answered request, successful or not; errors are everything but `expect`,
- *  including requests that got no answer. */
+/** Latencies are of every answered request, successful or not, but the counted 503s (`shed`);
+ *  errors are everything but `expect` and those 503s, including requests that got no answer. */
 export function summarize(out: LoadOutput, expect: number): PhaseStats {
   const ok = out.statuses[String(expect)] ?? 0;
   const answered = Object.values(out.statuses).reduce((a, b) => a + b, 0);
@@ -122,7 +159,8 @@ export function summarize(out: LoadOutput, expect: number): PhaseStats {
     count: out.sent,
     truncated: out.truncated,
     ok,
-    errors: answered - ok + out.failures,
+    shed: out.shed,
+    errors: answered - ok - out.shed + out.failures,
     duration_s: round(seconds, 2),
     throughput_per_s: round(seconds > 0 ? ok / seconds : 0),
     ...latencyStats(out.latenciesMs),

@@ -24,12 +24,16 @@ export interface Ctx {
 
 export interface OrderPhase { stats: PhaseStats; ids: string[]; out: LoadOutput }
 
-/** Orders against `baseUrl` (the product or the baseline), closed loop at `concurrency` or open loop at `rate` per second. */
+/** Orders against `baseUrl` (the product or the baseline), closed loop at `concurrency` or open loop at `rate` per second.
+ *  Closed-loop lanes honour Retry-After: a 503 with it (admission control) is waited out and the
+ *  same order sent again, and counted apart (`shed`), not as an error; in an open-loop phase every
+ *  503 is an error (the overload phase reads them from `out` itself). */
 export async function orderPhase(ctx: Ctx, baseUrl: string, name: string, load: { mode: 'closed'; concurrency: number } | { mode: 'open'; rate: number }, count: number): Promise<OrderPhase> {
   const spec: LoadSpec = {
     mode: load.mode, baseUrl, requests: orderRequests(ctx.fixtures, count, ctx.offset),
     concurrency: load.mode === 'closed' ? load.concurrency : 0, rate: load.mode === 'open' ? load.rate : 0,
     expectStatus: 201, timeoutMs: ctx.opts.requestTimeoutMs, collectIds: true, maxDurationMs: ctx.opts.phaseMaxMs,
+    honourRetryAfter: load.mode === 'closed',
   };
   ctx.offset += count;
   ctx.log(`${name}: ${count} orders ${load.mode === 'closed' ? `at concurrency ${load.concurrency}` : `at ${load.rate}/s (open loop)`}`);
@@ -37,7 +41,8 @@ export async function orderPhase(ctx: Ctx, baseUrl: string, name: string, load: 
   ctx.placed.push(...out.ids);
   const stats = summarize(out, 201);
   const others = Object.entries(stats.statuses).filter(([code]) => code !== '201').map(([code, n]) => `${n} × ${code}`);
-  ctx.log(`${name}: ${stats.ok} orders, ${stats.throughput_per_s}/s, p50 ${stats.p50_ms} ms, p99 ${stats.p99_ms} ms, max ${stats.max_ms} ms, errors ${stats.errors}`
+  const shed = stats.shed > 0 ? `, ${stats.shed} × 503 waited out and sent again${out.shedGaveUp > 0 ? ` (${out.shedGaveUp} not, past the time limit)` : ''}` : '';
+  ctx.log(`${name}: ${stats.ok} orders, ${stats.throughput_per_s}/s, p50 ${stats.p50_ms} ms, p99 ${stats.p99_ms} ms, max ${stats.max_ms} ms${shed}, errors ${stats.errors}`
     + (others.length > 0 ? ` (${others.join(', ')}${out.failures > 0 ? `, ${out.failures} without an answer` : ''})` : out.failures > 0 ? ` (${out.failures} without an answer)` : '')
     + (stats.truncated ? `, stopped sending at the time limit (${stats.count} of ${stats.requested} sent)` : ''));
   for (const e of out.sampleErrors) ctx.log(`  ${name} error sample: ${e}`);
@@ -210,7 +215,7 @@ export async function deliveryPhase(ctx: Ctx, orderIds: string[]): Promise<Deliv
     }, {}),
     failures: outs.reduce((a, o) => a + o.failures, 0),
     sent: outs.reduce((a, o) => a + o.sent, 0),
-    retryAfterMissing: 0,
+    retryAfterMissing: 0, shed: 0, shedGaveUp: 0,
     truncated: outs.some((o) => o.truncated),
     ids: [], sampleErrors: [],
   }, 200);

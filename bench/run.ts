@@ -9,7 +9,7 @@ import { Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config.js';
 import { createSql, type Sql } from '../src/db/client.js';
 import { breakdown, sample } from './breakdown.js';
-import { CpuMeter } from './cpu.js';
+import { CpuMeter, cpuMsPer } from './cpu.js';
 import { createFixtures, fund } from './fixtures.js';
 import { floorPhase } from './floor.js';
 import { stopLoadGenerators } from './load.js';
@@ -84,7 +84,7 @@ try {
 
   // The engine's own floor first, on the same server, with its own worker (stopped afterwards).
   const bench = system;
-  const floorRun = await floorPhase(ctx, bench, (run) => phase('floor', run)).catch((err: unknown) => {
+  const floorRun = await floorPhase(ctx, bench, (run) => phase('floor', run), cpu).catch((err: unknown) => {
     log(`engine floor FAILED: ${(err as Error).stack ?? String(err)}`);
     return undefined;
   });
@@ -148,6 +148,13 @@ try {
     baseline: { ...baseline.stats, concurrency: opts.concurrency },
     baseline_at_rate: { ...baselineAtRate.stats, rate_per_s: rate, seconds: opts.rateSeconds, rate_from: rateFrom },
   };
+  // CPU per unit of work, per process: what a change is judged by (steadier than throughput here).
+  const productRoles = ['temporal', 'worker', 'api', 'postgres'];
+  const cpuPer = {
+    cpu_ms_per_order: cpuMsPer(cpu.phases.orders, saturated.stats.ok, productRoles),
+    cpu_ms_per_transition: cpuMsPer(cpu.phases.deliveries, deliveries.transitions, productRoles),
+    floor_cpu_ms: floorRun?.cpu_ms ?? null,
+  };
   const verdict = {
     duration_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
     reconciliation_ok: checks.every((c) => c.reconciliation_ok),
@@ -165,6 +172,7 @@ try {
       request_timeout_s: opts.requestTimeoutMs / 1000,
     },
     ...phases,
+    ...cpuPer,
     ratio: ratios(phases),
     ratio_to_floor: floorRatios(phases),
     reconciliation_ok: verdict.reconciliation_ok,
@@ -175,7 +183,7 @@ try {
     cpu_s: cpu.phases,
     temporal_server: serverMetrics,
     temporal_server_warnings: system.temporalWarnings,
-    targets: targets({ ...phases, ...verdict }),
+    targets: targets({ ...phases, ...cpuPer, ...verdict }),
   };
   await writeResults(results);
   process.stdout.write(`\n${markdown(results)}\n\nWritten: bench/results.json, bench/RESULTS.md\n`);
