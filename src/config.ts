@@ -41,9 +41,12 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   METRICS_PORT: port.default(9464),
   WORKFLOW_BUNDLE_PATH: optionalText,
-  // Orders one API process works on at once; past it a new order is shed at once with 503 and
-  // Retry-After (admission control). The default is from the benchmark (README, Benchmark).
-  ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+  // Admission control (src/api/admission.ts): an API process admits the orders it finishes within
+  // ORDERS_LATENCY_BUDGET, measured as it runs, never more than ORDERS_MAX_IN_FLIGHT at once nor
+  // fewer than ADMISSION_MIN_LIMIT; one more is shed at once with 503 and Retry-After.
+  ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
+  ORDERS_LATENCY_BUDGET: duration.default(1000),
+  ADMISSION_MIN_LIMIT: z.coerce.number().int().min(1).max(10_000).default(8),
 });
 
 const configSchema = schema.refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
@@ -70,7 +73,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   return {
     port: e.PORT,
-    ordersMaxInFlight: e.ORDERS_MAX_IN_FLIGHT,
+    admission: {
+      ceiling: e.ORDERS_MAX_IN_FLIGHT,
+      budgetMs: e.ORDERS_LATENCY_BUDGET,
+      // Never above the ceiling: a ceiling of 2 admits 2, from the first order on.
+      minLimit: Math.min(e.ADMISSION_MIN_LIMIT, e.ORDERS_MAX_IN_FLIGHT),
+    },
     dataDir: e.DATA_DIR,
     database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, poolSize: e.DATABASE_POOL_SIZE },
     temporal: {

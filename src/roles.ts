@@ -47,7 +47,7 @@ export function createApiRole(config: Config, deps: { sql: Sql; temporal: Client
   return createApp({
     sql: deps.sql, temporal: deps.temporal, log: deps.log, metrics: deps.metrics,
     ...(deps.sdkMetricsUrl ? { sdkMetricsUrl: deps.sdkMetricsUrl } : {}),
-    taskQueue: config.temporal.taskQueue, currency: config.money.currency, ordersMaxInFlight: config.ordersMaxInFlight,
+    taskQueue: config.temporal.taskQueue, currency: config.money.currency, admission: config.admission,
     delivery: config.delivery,
   });
 }

@@ -6,7 +6,7 @@ import type { Sql } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { metricsText, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../domain/errors.js';
-import { admission } from './admission.js';
+import { AdaptiveLimit, admission, type AdmissionSettings } from './admission.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { limitBody } from './body-limit.js';
 import { ErrorEnvelope, withErrorResponses } from './openapi.js';
@@ -28,8 +28,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Deadlines for a resumed delivery whose order predates deadlines on orders. */
   delivery: { acceptTimeoutMs: number; reviewTimeoutMs: number };
-  /** Admission control: orders this process works on at once before it sheds (503). */
-  ordersMaxInFlight: number;
+  /** Admission control: how many orders this process works on at once before it sheds (503). */
+  admission: AdmissionSettings;
   /** The worker's Temporal SDK metrics, appended to /metrics in the all-in-one process. */
   sdkMetricsUrl?: string;
 }
@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps) {
   }));
 
   const v1 = new OpenAPIHono<AuthEnv>();
-  v1.on('POST', '/orders', admission(deps.ordersMaxInFlight));
+  v1.on('POST', '/orders', admission(new AdaptiveLimit(deps.admission)));
   v1.use('*', authenticate(deps.sql));
   v1.route('/orders', orderRoutes(deps));
   v1.route('/deliveries', deliveryRoutes(deps));
