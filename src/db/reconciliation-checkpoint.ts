@@ -124,12 +124,12 @@ export async function advanceCheckpoint(tx: Tx, mode: ReconciliationMode, before
 
 /** The report's last line: which mode verified what, and when, and where the checkpoint stands now. */
 export function checkpointCheck(run: {
-  asked: ReconciliationMode; mode: ReconciliationMode; before: Checkpoint | undefined; advanced: Checkpoint | undefined;
+  mode: ReconciliationMode; why: string | undefined; before: Checkpoint | undefined; advanced: Checkpoint | undefined;
   passed: boolean; safe: SafePoint;
 }): Check {
-  const { asked, mode, before, advanced, passed, safe } = run;
+  const { mode, why, before, advanced, passed, safe } = run;
   const now = advanced ?? before;
-  const ran = mode === asked ? `${mode} run` : `${mode} run (no checkpoint yet to build on)`;
+  const ran = why ? `${mode} run (${why})` : `${mode} run`;
   const moved = advanced ? `advanced to transfer ${advanced.transferId}`
     : !passed ? 'not advanced: a check failed'
       : !safe.ok ? `not advanced: ${safe.open} transaction(s) that drew transfer or event ids were still open`

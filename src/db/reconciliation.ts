@@ -21,6 +21,7 @@ export interface ReconcileOptions {
   safePointWaitMs?: number;
 }
 
+const FULL_RUN_SHARE = 4;
 // Any fixed 64-bit number: serialises reconciliations, so two never advance the checkpoint from the same start.
 const RECONCILIATION_LOCK = 7_233_017;
 const LOCK_POLL_MS = 50;
@@ -51,12 +52,27 @@ export async function reconcile(sql: Sql, options: ReconcileOptions = {}): Promi
 
 async function verify(tx: Tx, asked: ReconciliationMode, safe: SafePoint): Promise<Reconciliation> {
   const checkpoint = await readCheckpoint(tx);
-  const mode = checkpoint ? asked : 'full';
+  const why = asked === 'full' ? undefined
+    : !checkpoint ? 'no checkpoint yet to build on'
+      : await mostlyNew(tx, checkpoint) ? `more than 1/${FULL_RUN_SHARE} of the ledger is new since the checkpoint` : undefined;
+  const mode = why ? 'full' : asked;
   const checks = mode === 'full' ? await fullChecks(tx, checkpoint) : await incrementalChecks(tx, checkpoint!);
   const passed = checks.every((c) => c.ok);
   const advanced = passed && safe.ok ? await advanceCheckpoint(tx, mode, checkpoint, safe) : undefined;
-  checks.push(checkpointCheck({ asked, mode, before: checkpoint, advanced, passed, safe }));
+  checks.push(checkpointCheck({ mode, why, before: checkpoint, advanced, passed, safe }));
   return summarise(checks, mode);
+}
+
+/**
+ * Whether the transfers since the checkpoint are more than 1/FULL_RUN_SHARE of the ledger (by the
+ * planner's estimate of its size): then one pass over all of it costs less than checking that many
+ * orders one by one, as after a bulk load or a long pause in reconciling.
+ */
+async function mostlyNew(tx: Tx, checkpoint: Checkpoint): Promise<boolean> {
+  const [row] = await tx<{ mostly: boolean }[]>`
+    SELECT (SELECT count(*) FROM transfers WHERE id > ${checkpoint.transferId}) * ${FULL_RUN_SHARE}
+      > greatest((SELECT reltuples FROM pg_class WHERE oid = 'transfers'::regclass), 0) + ${FULL_RUN_SHARE * 10_000} AS mostly`;
+  return row!.mostly;
 }
 
 /** The report of a list of checks: ok when every one is. Checks made above the database append to the list. */
