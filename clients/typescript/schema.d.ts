@@ -86,8 +86,17 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    page?: number;
+                    /** @description Items per page, 1 … 100 (default 15). */
+                    limit?: number;
+                    /** @description The seed's name for `limit`; `limit` wins when both are given. */
                     per_page?: number;
+                    /** @description The `next_cursor` of the page before; absent for the first page. */
+                    cursor?: string;
+                    /**
+                     * @deprecated
+                     * @description Only 1, the first page; later pages are reached by `cursor`.
+                     */
+                    page?: number;
                     status?: "PENDING" | "COMPLETED" | "FAILED" | "REFUNDED";
                 };
                 header?: never;
@@ -96,7 +105,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Orders, newest first */
+                /** @description Orders, newest first, one page */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -108,9 +117,9 @@ export interface paths {
                             message: string;
                             data: {
                                 items: components["schemas"]["Order"][];
-                                page: number;
-                                per_page: number;
-                                total: number;
+                                has_more: boolean;
+                                /** @description Pass as `cursor` for the next page; null on the last page. */
+                                next_cursor: string | null;
                             };
                         };
                     };
@@ -489,8 +498,17 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    page?: number;
+                    /** @description Items per page, 1 … 100 (default 15). */
+                    limit?: number;
+                    /** @description The seed's name for `limit`; `limit` wins when both are given. */
                     per_page?: number;
+                    /** @description The `next_cursor` of the page before; absent for the first page. */
+                    cursor?: string;
+                    /**
+                     * @deprecated
+                     * @description Only 1, the first page; later pages are reached by `cursor`.
+                     */
+                    page?: number;
                     status?: "NEW" | "IN_PROGRESS" | "REVIEWING" | "COMPLETED" | "CANCELLED";
                 };
                 header?: never;
@@ -499,7 +517,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Deliveries, newest first */
+                /** @description Deliveries, newest first, one page */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -511,9 +529,9 @@ export interface paths {
                             message: string;
                             data: {
                                 items: components["schemas"]["Delivery"][];
-                                page: number;
-                                per_page: number;
-                                total: number;
+                                has_more: boolean;
+                                /** @description Pass as `cursor` for the next page; null on the last page. */
+                                next_cursor: string | null;
                             };
                         };
                     };
@@ -1764,8 +1782,17 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    page?: number;
+                    /** @description Items per page, 1 … 100 (default 15). */
+                    limit?: number;
+                    /** @description The seed's name for `limit`; `limit` wins when both are given. */
                     per_page?: number;
+                    /** @description The `next_cursor` of the page before; absent for the first page. */
+                    cursor?: string;
+                    /**
+                     * @deprecated
+                     * @description Only 1, the first page; later pages are reached by `cursor`.
+                     */
+                    page?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1773,7 +1800,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Transfers, signed from your side */
+                /** @description Transfers, signed from your side, one page */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1785,9 +1812,9 @@ export interface paths {
                             message: string;
                             data: {
                                 items: components["schemas"]["Transaction"][];
-                                page: number;
-                                per_page: number;
-                                total: number;
+                                has_more: boolean;
+                                /** @description Pass as `cursor` for the next page; null on the last page. */
+                                next_cursor: string | null;
                             };
                         };
                     };
@@ -2842,10 +2869,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check every ledger invariant */
+        /**
+         * Check every ledger invariant
+         * @description By default from the last verified checkpoint: the cost follows the wallets, the open deliveries and what changed since, not the ledger's history. `full=true` re-reads the whole ledger and also catches history rewritten below the checkpoint (docs/reconciliation.md).
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: re-read the whole ledger instead of building on the checkpoint (slower; run it daily) */
+                    full?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2862,7 +2895,7 @@ export interface paths {
                             /** @enum {boolean} */
                             success: true;
                             message: string;
-                            data: components["schemas"]["Reconciliation"];
+                            data: components["schemas"]["ReconciliationReport"];
                         };
                     };
                 };
@@ -3337,6 +3370,13 @@ export interface components {
             profit: number;
             external: number;
             currency: string;
+        };
+        ReconciliationReport: components["schemas"]["Reconciliation"] & {
+            /**
+             * @description How the ledger was checked: incremental from the checkpoint, or full (also the first run, with no checkpoint yet)
+             * @enum {string}
+             */
+            mode: "incremental" | "full";
         };
         Reconciliation: {
             ok: boolean;

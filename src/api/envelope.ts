@@ -6,8 +6,7 @@ export function ok<T, S extends ContentfulStatusCode = 200>(c: Context, message:
   return c.json({ success: true as const, message, data }, status);
 }
 
-export interface Page { page: number; per_page: number }
-
-export function pageOf<T>(items: T[], page: Page, total: number) {
-  return { items, page: page.page, per_page: page.per_page, total };
+/** A list's data (SYSTEM.md §6): one page of items and the cursor of the next, null on the last page. */
+export function listOf<T>(items: T[], nextCursor: string | null) {
+  return { items, has_more: nextCursor !== null, next_cursor: nextCursor };
 }

@@ -61,9 +61,11 @@ export const ReconciliationSchema = z.object({
   ok: z.boolean(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
 }).openapi('Reconciliation');
 
-/** A page of a list: `{items, page, per_page, total}`. */
-export const pageSchema = <T extends z.ZodType>(item: T) => z.object({
-  items: z.array(item), page: z.number().int(), per_page: z.number().int(), total: z.number().int(),
+/** A page of a list: `{items, has_more, next_cursor}`. */
+export const listSchema = <T extends z.ZodType>(item: T) => z.object({
+  items: z.array(item),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
 });
 
 /** A success answer: the seed's envelope around `data`, as a route's documented response. */

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_AMOUNT } from '../domain/money.js';
+import { CURSOR_INVALID, decodeCursor } from './cursor.js';
 
 /**
  * Field schemas whose messages read like the seed's Laravel validation ("The service id field is
@@ -43,10 +44,36 @@ export const idParam = z.object({
 
 export const uuidParam = z.object({ id: z.uuid({ error: 'The id must be a UUID.' }) });
 
-export const pageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(100).default(15),
+const MAX_LIMIT = 100;
+export const DEFAULT_LIMIT = 15;
+
+/** A page size from the query string, 1 … 100. */
+function limitField(field: string) {
+  const error = `The ${label(field)} field must be an integer from 1 to ${MAX_LIMIT}.`;
+  return z.coerce.number({ error }).int({ error }).min(1, { error }).max(MAX_LIMIT, { error });
+}
+
+const PAGE_GONE = 'Lists are paged by cursor: pass the next_cursor of the page before as cursor (page accepts only 1).';
+
+/**
+ * The query of every list (SYSTEM.md §6): `limit` (alias `per_page`, the seed's name) and the
+ * opaque `cursor` of the page before. `page` is from before cursors: 1 still means the first page,
+ * any other page is refused with a pointer to `cursor`, since answering page 1 again would send an
+ * old client round in circles.
+ */
+export const listQuery = z.object({
+  limit: limitField('limit').optional().openapi({ description: `Items per page, 1 … ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`, example: DEFAULT_LIMIT }),
+  per_page: limitField('per_page').optional().openapi({ description: 'The seed\'s name for `limit`; `limit` wins when both are given.' }),
+  cursor: z.string().transform((text, ctx) => {
+    const cursor = decodeCursor(text);
+    if (cursor === undefined) ctx.addIssue({ code: 'custom', message: CURSOR_INVALID });
+    return cursor;
+  }).optional().openapi({ description: 'The `next_cursor` of the page before; absent for the first page.' }),
+  page: z.coerce.number({ error: PAGE_GONE }).refine((page) => page === 1, { error: PAGE_GONE }).optional()
+    .openapi({ description: 'Only 1, the first page; later pages are reached by `cursor`.', param: { deprecated: true } }),
 });
+
+export const pageSize = (query: { limit?: number | undefined; per_page?: number | undefined }) => query.limit ?? query.per_page ?? DEFAULT_LIMIT;
 
 /** zod issues → `{field: [messages]}` as the envelope's `errors`. */
 export function fieldErrors(error: z.ZodError): Record<string, string[]> {

@@ -1,6 +1,7 @@
 import { FINAL_STATUSES, type ActorRole, type DeliveryStatus, type TransitionRecord } from '../domain/delivery.js';
 import { deliveryCreatedKey } from '../domain/keys.js';
-import type { Fragment, Tx } from './client.js';
+import type { Fragment, Sql, Tx } from './client.js';
+import { afterPosition, EXACT_TIME, ownerParam, pageOf, seekPlan, type Page, type Position } from './keyset.js';
 
 export interface DeliveryEvent {
   from: DeliveryStatus | null;
@@ -45,33 +46,38 @@ export async function createDeliveryForOrder(sql: Tx, input: { deliveryId: strin
 
 export async function findDelivery(sql: Tx, id: string, viewer?: { userId: number }): Promise<Delivery | undefined> {
   const viewerFilter = viewer ? sql`AND (d.customer_id = ${viewer.userId} OR d.provider_id = ${viewer.userId})` : sql``;
-  const [delivery] = await selectDeliveries(sql, sql`d.id = ${id} ${viewerFilter}`, 1, 0);
+  const [delivery] = await selectDeliveries(sql, sql`d.id = ${id} ${viewerFilter}`, 1);
   return delivery;
 }
 
+export interface DeliveryListQuery { limit: number; status?: DeliveryStatus | undefined; after?: Position | undefined }
+
 /**
  * A customer sees the deliveries of its orders, a provider those of its services, an admin all;
- * optionally of one status (indexes service_deliveries_customer_status / _provider_status).
+ * newest first, optionally of one status, one keyset page (src/db/keyset.ts): an index seek on
+ * service_deliveries_{customer,provider,}[_status]_newest at any depth (seekPlan).
  */
-export async function listDeliveries(sql: Tx, viewer: { userId: number; role: string }, page: number, perPage: number, status?: DeliveryStatus) {
-  const whose: Fragment = viewer.role === 'admin' ? sql`TRUE`
-    : viewer.role === 'provider' ? sql`d.provider_id = ${viewer.userId}` : sql`d.customer_id = ${viewer.userId}`;
-  const where: Fragment = status ? sql`${whose} AND d.status = ${status}` : whose;
-  const items = await selectDeliveries(sql, where, perPage, (page - 1) * perPage);
-  const [count] = await sql<{ total: number }[]>`SELECT count(*)::bigint AS total FROM service_deliveries d WHERE ${where}`;
-  return { items, total: count!.total };
+export async function listDeliveries(sql: Sql, viewer: { userId: number; role: string }, query: DeliveryListQuery): Promise<Page<Delivery, Position>> {
+  const rows = await seekPlan(sql, (tx) => {
+    const whose: Fragment = viewer.role === 'admin' ? tx`TRUE`
+      : viewer.role === 'provider' ? tx`d.provider_id = ${ownerParam(tx, viewer.userId)}` : tx`d.customer_id = ${ownerParam(tx, viewer.userId)}`;
+    const status = query.status ? tx`AND d.status = ${query.status}` : tx``;
+    return selectDeliveries(tx, tx`${whose} ${status} ${afterPosition(tx, 'd', query.after)}`, query.limit + 1);
+  });
+  return pageOf(rows, query.limit, (d) => ({ at: d.exactCreatedAt, id: d.id }));
 }
 
-function selectDeliveries(sql: Tx, where: Fragment, limit: number, offset: number): Promise<Delivery[]> {
-  return sql<Delivery[]>`
+/** Deliveries newest first; `exactCreatedAt` is created_at to the microsecond, for a list's cursor. */
+function selectDeliveries(sql: Tx, where: Fragment, limit: number): Promise<(Delivery & { exactCreatedAt: string })[]> {
+  return sql<(Delivery & { exactCreatedAt: string })[]>`
     SELECT d.id, d.order_id AS "orderId", d.status, d.customer_id AS "customerId", d.provider_id AS "providerId",
       d.service_id AS "serviceId", d.service_name AS "serviceName", d.service_price AS "servicePrice", d.total,
-      d.currency, d.created_at AS "createdAt",
+      d.currency, d.created_at AS "createdAt", to_char(d.created_at AT TIME ZONE 'UTC', ${EXACT_TIME}) AS "exactCreatedAt",
       coalesce((SELECT json_agg(json_build_object('from', e.from_status, 'to', e.to_status, 'actorRole', e.actor_role,
           'actorId', e.actor_id, 'reason', e.reason, 'at', e.created_at) ORDER BY e.id)
         FROM delivery_events e WHERE e.delivery_id = d.id), '[]'::json) AS history
     FROM service_deliveries d WHERE ${where}
-    ORDER BY d.created_at DESC, d.id LIMIT ${limit} OFFSET ${offset}`;
+    ORDER BY d.created_at DESC, d.id DESC LIMIT ${limit}`;
 }
 
 export async function eventExists(sql: Tx, eventKey: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { DomainError, MESSAGES } from '../domain/errors.js';
 import type { Sql, Tx } from './client.js';
+import { pageOf, seekPlan, type Page } from './keyset.js';
 
 const SYSTEM_WALLETS = ['general-system', 'tax', 'profit', 'external'] as const;
 export type SystemWallet = (typeof SYSTEM_WALLETS)[number];
@@ -163,16 +164,30 @@ export async function systemBalances(sql: Tx): Promise<Record<SystemWallet, numb
   return result;
 }
 
-/** A user's transfers, newest first, signed from the user's side (+ in, − out). */
-export async function userTransfers(sql: Tx, userId: number, page: number, perPage: number) {
-  const [wallet] = await sql<{ id: number }[]>`SELECT id FROM wallets WHERE user_id = ${userId}`;
-  if (!wallet) return { items: [], total: 0 };
-  const items = await sql<{ id: number; kind: TransferKind; amount: number; direction: 'in' | 'out'; order_id: string | null; created_at: Date }[]>`
-    SELECT id, kind, amount, CASE WHEN to_wallet_id = ${wallet.id} THEN 'in' ELSE 'out' END AS direction,
-      order_id, created_at
-    FROM transfers WHERE from_wallet_id = ${wallet.id} OR to_wallet_id = ${wallet.id}
-    ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`;
-  const [count] = await sql<{ total: number }[]>`
-    SELECT count(*)::bigint AS total FROM transfers WHERE from_wallet_id = ${wallet.id} OR to_wallet_id = ${wallet.id}`;
-  return { items, total: count!.total };
+export interface UserTransfer {
+  id: number; kind: TransferKind; amount: number; direction: 'in' | 'out'; order_id: string | null; created_at: Date;
+}
+
+/**
+ * A user's transfers, newest first, signed from the user's side (+ in, − out), one keyset page by
+ * id. `from = w OR to = w` would read every row of the wallet to sort them; instead each side is
+ * one backward seek on transfers_from_wallet / transfers_to_wallet that stops after limit + 1 rows,
+ * and the two short lists are merged (never both sides of one row: a transfer between a wallet
+ * and itself is refused by a CHECK). Planned as src/db/keyset.ts seekPlan says, so a busy wallet's
+ * page does not become a scan of the primary key.
+ */
+export async function userTransfers(sql: Sql, userId: number, query: { limit: number; afterId?: number | undefined }): Promise<Page<UserTransfer, number>> {
+  const n = query.limit + 1;
+  const rows = await seekPlan(sql, (tx) => {
+    // An InitPlan, as ownerParam makes one: the planner sees an average wallet. No wallet, no rows.
+    const wallet = tx`(SELECT id FROM wallets WHERE user_id = ${userId})`;
+    const side = (column: 'from_wallet_id' | 'to_wallet_id') => tx`
+      SELECT * FROM transfers WHERE ${tx(column)} = ${wallet} ${query.afterId === undefined ? tx`` : tx`AND id < ${query.afterId}`}
+      ORDER BY id DESC LIMIT ${n}`;
+    return tx<UserTransfer[]>`
+      SELECT id, kind, amount, CASE WHEN to_wallet_id = ${wallet} THEN 'in' ELSE 'out' END AS direction, order_id, created_at
+      FROM ((${side('from_wallet_id')}) UNION ALL (${side('to_wallet_id')})) t
+      ORDER BY id DESC LIMIT ${n}`;
+  });
+  return pageOf(rows, query.limit, (t) => t.id);
 }

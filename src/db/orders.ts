@@ -1,6 +1,7 @@
 import type { DeliveryStatus } from '../domain/delivery.js';
 import type { Fragment, Sql, Tx } from './client.js';
 import { createDeliveryForOrder } from './deliveries.js';
+import { afterPosition, EXACT_TIME, ownerParam, pageOf, seekPlan, type Page, type Position } from './keyset.js';
 
 export const ORDER_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -69,28 +70,36 @@ export async function markOrderFailed(sql: Tx, draft: OrderDraft, failureCode: s
 }
 
 export async function findOrder(sql: Tx, id: string, customerId?: number): Promise<Order | undefined> {
-  const [order] = await selectOrders(sql, sql`o.id = ${id} ${customerId === undefined ? sql`` : sql`AND o.customer_id = ${customerId}`}`, 1, 0);
+  const [order] = await selectOrders(sql, sql`o.id = ${id} ${customerId === undefined ? sql`` : sql`AND o.customer_id = ${customerId}`}`, 1);
   return order;
 }
 
-/** A customer's orders, newest first, optionally of one status (index orders_customer_status). */
-export async function listOrders(sql: Tx, customerId: number, page: number, perPage: number, status?: OrderStatus): Promise<{ items: Order[]; total: number }> {
-  const where = status ? sql`o.customer_id = ${customerId} AND o.status = ${status}` : sql`o.customer_id = ${customerId}`;
-  const items = await selectOrders(sql, where, perPage, (page - 1) * perPage);
-  const [count] = await sql<{ total: number }[]>`SELECT count(*)::bigint AS total FROM orders o WHERE ${where}`;
-  return { items, total: count!.total };
+export interface OrderListQuery { limit: number; status?: OrderStatus | undefined; after?: Position | undefined }
+
+/**
+ * A customer's orders, newest first, one keyset page (src/db/keyset.ts): an index seek on
+ * orders_customer_newest, or orders_customer_status_newest with a status, at any depth (seekPlan).
+ */
+export async function listOrders(sql: Sql, customerId: number, query: OrderListQuery): Promise<Page<Order, Position>> {
+  const rows = await seekPlan(sql, (tx) => {
+    const status = query.status ? tx`AND o.status = ${query.status}` : tx``;
+    return selectOrders(tx, tx`o.customer_id = ${ownerParam(tx, customerId)} ${status} ${afterPosition(tx, 'o', query.after)}`, query.limit + 1);
+  });
+  return pageOf(rows, query.limit, (o) => ({ at: o.exactCreatedAt, id: o.id }));
 }
 
-async function selectOrders(sql: Tx, where: Fragment, limit: number, offset: number): Promise<Order[]> {
-  return sql<Order[]>`
+/** Orders newest first; `exactCreatedAt` is created_at to the microsecond, for a list's cursor. */
+async function selectOrders(sql: Tx, where: Fragment, limit: number): Promise<(Order & { exactCreatedAt: string })[]> {
+  return sql<(Order & { exactCreatedAt: string })[]>`
     SELECT o.id, o.status, o.customer_id AS "customerId", o.provider_id AS "providerId", o.service_id AS "serviceId",
       o.service_name AS "serviceName", o.method_type AS "methodType", o.subtotal, o.tax, o.total, o.currency,
       o.tax_rate_bp AS "taxRateBp", o.platform_fee_bp AS "platformFeeBp", o.failure_code AS "failureCode",
       o.accept_timeout_ms AS "acceptTimeoutMs", o.review_timeout_ms AS "reviewTimeoutMs",
       o.paid_at AS "paidAt", o.created_at AS "createdAt",
+      to_char(o.created_at AT TIME ZONE 'UTC', ${EXACT_TIME}) AS "exactCreatedAt",
       coalesce((SELECT json_agg(json_build_object('id', u.upgrade_id, 'name', u.name, 'price', u.price) ORDER BY u.upgrade_id)
         FROM order_upgrades u WHERE u.order_id = o.id), '[]'::json) AS upgrades,
       (SELECT json_build_object('id', d.id, 'status', d.status) FROM service_deliveries d WHERE d.order_id = o.id) AS delivery
     FROM orders o WHERE ${where}
-    ORDER BY o.created_at DESC, o.id LIMIT ${limit} OFFSET ${offset}`;
+    ORDER BY o.created_at DESC, o.id DESC LIMIT ${limit}`;
 }

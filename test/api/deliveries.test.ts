@@ -145,7 +145,7 @@ describe('access and retries', () => {
   it('lists the deliveries of a provider and of a customer', async () => {
     const d = await paidDelivery(1_000);
     const mine = await call('GET', '/api/v1/deliveries', { token: d.provider.token });
-    expect(mine.body.data).toMatchObject({ total: 1, items: [{ id: d.deliveryId, status: 'NEW' }] });
+    expect(mine.body.data).toMatchObject({ has_more: false, next_cursor: null, items: [{ id: d.deliveryId, status: 'NEW' }] });
     const theirs = await call('GET', '/api/v1/deliveries', { token: d.customer.token });
     expect(theirs.body.data.items.map((x: { id: string }) => x.id)).toEqual([d.deliveryId]);
   });

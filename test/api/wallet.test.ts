@@ -39,6 +39,7 @@ describe('deposits and wallets', () => {
     await deposit(customer, 200);
     const res = await call('GET', '/api/v1/wallet/transactions', { token: customer.token });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ total: 2, items: [{ amount: 200, direction: 'in', kind: 'deposit' }, { amount: 100 }] });
+    expect(res.body.data).toMatchObject({ has_more: false, next_cursor: null, items: [{ amount: 200, direction: 'in', kind: 'deposit' }, { amount: 100 }] });
+    expect(res.body.data.items).toHaveLength(2);
   });
 });

@@ -4,12 +4,13 @@ import { listDeliveries } from '../../db/deliveries.js';
 import { DELIVERY_ACTIONS, DELIVERY_STATUSES, MOVES } from '../../domain/delivery.js';
 import { allow } from '../auth.js';
 import { driveDelivery, visibleDelivery, type DriveDeps } from '../drive-delivery.js';
-import { ok, pageOf } from '../envelope.js';
+import { positionAfter, timeCursor } from '../cursor.js';
+import { listOf, ok } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';
-import { DeliverySchema, pageSchema, success } from '../schemas.js';
+import { DeliverySchema, listSchema, success } from '../schemas.js';
 import { router } from '../router.js';
 import { deliveryWorkflowId } from '../../contracts/delivery.js';
-import { enumField, IdempotencyHeader, pageQuery, uuidParam } from '../validation.js';
+import { enumField, IdempotencyHeader, listQuery, pageSize, uuidParam } from '../validation.js';
 
 const TransitionBody = z.object({
   reason: z.string({ error: 'The reason field must be a string.' }).trim().max(1000, { error: 'The reason field must not be greater than 1000 characters.' }).optional(),
@@ -22,14 +23,16 @@ export function deliveryRoutes(deps: DriveDeps & { sql: Sql }) {
   app.openapi(
     createRoute({
       method: 'get', path: '/', summary: 'Your deliveries (customer: of your orders; provider: of your services)',
-      request: { query: pageQuery.extend({ status: enumField('status', DELIVERY_STATUSES).optional() }) },
-      responses: { 200: success('Deliveries, newest first', pageSchema(DeliverySchema)) },
+      request: { query: listQuery.extend({ status: enumField('status', DELIVERY_STATUSES).optional() }) },
+      responses: { 200: success('Deliveries, newest first, one page', listSchema(DeliverySchema)) },
     }),
     async (c) => {
-      const page = c.req.valid('query');
+      const query = c.req.valid('query');
       const user = c.get('user');
-      const { items, total } = await listDeliveries(deps.sql, { userId: user.id, role: user.role }, page.page, page.per_page, page.status);
-      return ok(c, 'Deliveries', pageOf(items.map(deliveryJson), page, total));
+      const page = await listDeliveries(deps.sql, { userId: user.id, role: user.role }, {
+        limit: pageSize(query), status: query.status, after: positionAfter(query.cursor, 'deliveries', query.status),
+      });
+      return ok(c, 'Deliveries', listOf(page.items.map(deliveryJson), timeCursor('deliveries', query.status, page.next)));
     },
   );
 

@@ -6,11 +6,12 @@ import { DomainError } from '../../domain/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { PAYMENT_METHODS } from '../../domain/payment.js';
 import { allow } from '../auth.js';
-import { ok, pageOf } from '../envelope.js';
+import { positionAfter, timeCursor } from '../cursor.js';
+import { listOf, ok } from '../envelope.js';
 import { placeOrder, type PlaceOrderDeps } from '../place-order.js';
 import { orderJson } from '../presenters.js';
-import { OrderSchema, pageSchema, success } from '../schemas.js';
-import { enumField, IdempotencyHeader, idField, pageQuery, uuidParam } from '../validation.js';
+import { listSchema, OrderSchema, success } from '../schemas.js';
+import { enumField, IdempotencyHeader, idField, listQuery, pageSize, uuidParam } from '../validation.js';
 
 const MAX_UPGRADES = 20;
 
@@ -57,13 +58,15 @@ export function orderRoutes(deps: PlaceOrderDeps & { sql: Sql; metrics: Metrics 
   app.openapi(
     createRoute({
       method: 'get', path: '/', summary: 'List your orders',
-      request: { query: pageQuery.extend({ status: enumField('status', ORDER_STATUSES).optional() }) },
-      responses: { 200: success('Orders, newest first', pageSchema(OrderSchema)) },
+      request: { query: listQuery.extend({ status: enumField('status', ORDER_STATUSES).optional() }) },
+      responses: { 200: success('Orders, newest first, one page', listSchema(OrderSchema)) },
     }),
     async (c) => {
-      const page = c.req.valid('query');
-      const { items, total } = await listOrders(deps.sql, c.get('user').id, page.page, page.per_page, page.status);
-      return ok(c, 'Orders', pageOf(items.map(orderJson), page, total));
+      const query = c.req.valid('query');
+      const page = await listOrders(deps.sql, c.get('user').id, {
+        limit: pageSize(query), status: query.status, after: positionAfter(query.cursor, 'orders', query.status),
+      });
+      return ok(c, 'Orders', listOf(page.items.map(orderJson), timeCursor('orders', query.status, page.next)));
     },
   );
 

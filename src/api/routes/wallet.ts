@@ -3,9 +3,10 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Sql } from '../../db/client.js';
 import { balanceOf, userTransfers } from '../../db/ledger.js';
 import { allow } from '../auth.js';
-import { ok, pageOf } from '../envelope.js';
-import { pageQuery } from '../validation.js';
-import { pageSchema, success, TransactionSchema, WalletSchema } from '../schemas.js';
+import { idAfter, transactionsCursor } from '../cursor.js';
+import { listOf, ok } from '../envelope.js';
+import { listQuery, pageSize } from '../validation.js';
+import { listSchema, success, TransactionSchema, WalletSchema } from '../schemas.js';
 
 export function walletRoutes(deps: { sql: Sql; currency: string }) {
   const app = router();
@@ -19,12 +20,12 @@ export function walletRoutes(deps: { sql: Sql; currency: string }) {
   app.openapi(
     createRoute({
       method: 'get', path: '/transactions', summary: 'Your transfers, newest first',
-      request: { query: pageQuery }, responses: { 200: success('Transfers, signed from your side', pageSchema(TransactionSchema)) },
+      request: { query: listQuery }, responses: { 200: success('Transfers, signed from your side, one page', listSchema(TransactionSchema)) },
     }),
     async (c) => {
-      const page = c.req.valid('query');
-      const { items, total } = await userTransfers(deps.sql, c.get('user').id, page.page, page.per_page);
-      return ok(c, 'Transactions', pageOf(items.map((t) => ({ ...t, currency: deps.currency })), page, total));
+      const query = c.req.valid('query');
+      const page = await userTransfers(deps.sql, c.get('user').id, { limit: pageSize(query), afterId: idAfter(query.cursor) });
+      return ok(c, 'Transactions', listOf(page.items.map((t) => ({ ...t, currency: deps.currency })), transactionsCursor(page.next)));
     },
   );
   return app;
