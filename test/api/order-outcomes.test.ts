@@ -25,7 +25,7 @@ let operator: Awaited<ReturnType<typeof temporalCli>>;
 beforeAll(async () => { operator = await temporalCli(); });
 
 function ownApi(taskQueue: string) {
-  return createApiRole(testConfig(taskQueue, { ORDERS_MAX_IN_FLIGHT: '100' }), {
+  return createApiRole(testConfig(taskQueue, { ORDERS_MAX_IN_FLIGHT: '100', ADMISSION_MIN_LIMIT: '100' }), {
     sql: ctx.sql, temporal: ctx.client, log: createLogger('error', 'order-outcomes-test', 'json'), metrics: createMetrics(),
   });
 }

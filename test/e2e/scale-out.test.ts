@@ -111,6 +111,8 @@ describe('scale-out: two API and two worker processes against one dev server', (
     const common = {
       DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: taskQueue, ADMIN_TOKEN: adminToken, DATABASE_POOL_SIZE: '10',
+      // This test proves scale-out, not shedding: each API admits its share of the 20 in flight at once.
+      ADMISSION_MIN_LIMIT: String(CONCURRENCY),
     };
     const ports = [await freePort(), await freePort()];
     // All four start at once: migrations and the bootstrap admin run under advisory locks.

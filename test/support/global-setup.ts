@@ -41,9 +41,11 @@ export default async function setup(project: TestProject) {
     TEMPORAL_UI_PORT: String(await freePort()),
     TEMPORAL_TASK_QUEUE: `orders-test-${process.pid}`,
     LOG_LEVEL: 'error',
-    // The money tests send 100 orders at once to prove the ledger, not the shedding: room for all.
+    // The money tests send 100 orders at once to prove the ledger, not the shedding: room for all,
+    // from the first order on (the adaptive limit never falls below ADMISSION_MIN_LIMIT).
     // test/api/admission.test.ts proves the shedding on an app of its own.
     ORDERS_MAX_IN_FLIGHT: '500',
+    ADMISSION_MIN_LIMIT: '500',
   });
   const log = createLogger('error', 'test-system', 'json');
   installRuntime({ level: 'ERROR', logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
