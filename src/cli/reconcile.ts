@@ -5,7 +5,7 @@
  * DATABASE_URL and TEMPORAL_ADDRESS, else those of a running `npm start` (EMBEDDED_PG_PORT,
  * TEMPORAL_PORT).
  */
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { createSql } from '../db/client.js';
 import { reconcileAll } from '../repair/deliveries.js';
 import { devServerAddress } from '../runtime/dev-server.js';
@@ -18,7 +18,7 @@ if (unknown.length > 0) {
   process.stderr.write(`usage: npm run reconcile [-- --full]; unknown: ${unknown.join(' ')}\n`);
   process.exit(2);
 }
-const config = loadConfig();
+const config = loadConfigOrExit();
 const sql = createSql(config.database.url ?? embeddedDatabaseUrl(config.database.embeddedPort), { max: 1 });
 const temporal = await connectClient(config.temporal, config.temporal.address ?? devServerAddress(config.temporal.devServerPort))
   .catch((err: unknown) => {
