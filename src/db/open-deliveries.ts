@@ -36,6 +36,14 @@ export async function openDeliveryCounts(sql: Tx, before: Date, prefix: string):
     GROUP BY 1 ORDER BY 1`;
 }
 
+/** The newest `limit` open deliveries created in [from, to). */
+export async function openDeliveriesCreatedBetween(sql: Tx, from: Date, to: Date, limit: number): Promise<OpenDelivery[]> {
+  return sql<OpenDelivery[]>`
+    SELECT id, order_id AS "orderId", created_at AS "createdAt" FROM service_deliveries
+    WHERE status IN ${sql(OPEN_STATUSES)} AND created_at >= ${from} AND created_at < ${to}
+    ORDER BY created_at DESC LIMIT ${limit}`;
+}
+
 /** Up to `limit` open deliveries created before `before` whose order id starts with `prefix`. */
 export async function openDeliveriesWithPrefix(sql: Tx, before: Date, prefix: string, limit: number): Promise<OpenDelivery[]> {
   return sql<OpenDelivery[]>`

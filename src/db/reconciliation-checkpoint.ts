@@ -97,6 +97,9 @@ export async function advanceCheckpoint(tx: Tx, mode: ReconciliationMode, before
       SELECT p.wallet_id, p.computed - coalesce(a.moved, 0) FROM reconciliation_pass p
       LEFT JOIN (${movedSince(tx, safe.transferId)}) a ON a.wallet_id = p.wallet_id
       WHERE p.computed - coalesce(a.moved, 0) <> 0`;
+    // Rewritten whole: fresh statistics, so the next run's join with every wallet is not planned
+    // for the table as it was before (empty, on the first run) while autovacuum has not yet come by.
+    await tx`ANALYZE reconciliation_wallet_sums`;
   } else {
     // Each wallet's verified sum grows by its transfers between the two points (a full run got
     // here only if the history below the old checkpoint still sums to what it holds).

@@ -97,6 +97,10 @@ async function lock(conn: Sql): Promise<void> {
 async function inSnapshot<T>(conn: postgres.ReservedSql, fn: (tx: Tx) => Promise<T>): Promise<T> {
   await conn`BEGIN ISOLATION LEVEL REPEATABLE READ`;
   try {
+    // Plan every statement for its values: postgres.js prepares its statements, and after five runs
+    // PostgreSQL may keep a generic plan, which for `id > $1` (the transfers since the checkpoint,
+    // a few among millions) guesses a third of the table and scans all of it.
+    await conn`SET LOCAL plan_cache_mode = force_custom_plan`;
     const result = await fn(conn);
     await conn`COMMIT`;
     return result;
