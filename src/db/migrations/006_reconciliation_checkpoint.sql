@@ -20,8 +20,11 @@ CREATE TABLE reconciliation_checkpoint (
 );
 
 -- Per wallet, the sum of its transfers (+ in, − out) with an id up to the checkpoint's transfer_id;
--- a wallet without a row had none.
+-- a wallet without a row had none. No foreign key to wallets: its check would lock each wallet
+-- row (FOR KEY SHARE) from reconciliation's repeatable-read snapshot, and a wallet a transfer
+-- updated meanwhile would fail the run with a serialization error (seen under live orders).
+-- Wallets are never deleted, and every run joins the sums to the wallets it checks.
 CREATE TABLE reconciliation_wallet_sums (
-  wallet_id     bigint PRIMARY KEY REFERENCES wallets(id),
+  wallet_id     bigint PRIMARY KEY,
   verified_sum  bigint NOT NULL
 );
