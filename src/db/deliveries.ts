@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, type ActorRole, type DeliveryStatus, type TransitionRecord } from '../domain/delivery.js';
+import { type ActorRole, type DeliveryStatus, type TransitionRecord } from '../domain/delivery.js';
 import { deliveryCreatedKey } from '../domain/keys.js';
 import type { Fragment, Sql, Tx } from './client.js';
 import { afterPosition, EXACT_TIME, ownerParam, pageOf, seekPlan, type Page, type Position } from './keyset.js';
@@ -89,12 +89,4 @@ export function historyOf(events: DeliveryEvent[]): TransitionRecord[] {
   return events.flatMap((e) => e.from === null ? [] : [{
     from: e.from, to: e.to, actorRole: e.actorRole as ActorRole, actorId: e.actorId, reason: e.reason, at: new Date(e.at).toISOString(),
   }]);
-}
-
-/** Open deliveries older than `olderThanMs` (younger ones may still be getting their workflow). */
-export async function openDeliveries(sql: Tx, olderThanMs: number): Promise<{ id: string; orderId: string }[]> {
-  return sql<{ id: string; orderId: string }[]>`
-    SELECT id, order_id AS "orderId" FROM service_deliveries
-    WHERE status NOT IN ${sql([...FINAL_STATUSES])} AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
-    ORDER BY created_at`;
 }

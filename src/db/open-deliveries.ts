@@ -8,12 +8,21 @@ import type { Tx } from './client.js';
 
 export const OPEN_STATUSES = DELIVERY_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
 
+/**
+ * `(... the open statuses ...)` written into the statement, not sent as parameters: a statement
+ * postgres.js has prepared is planned once for any value after a few runs (a generic plan), and
+ * for `status IN ($1, $2, $3)` on a table of final deliveries that plan guesses every row and
+ * scans the table by its newest-first index (EXPLAIN ANALYZE on 300,000 final deliveries: 151 ms
+ * for the oldest open one, against 0.02 ms with the list written in).
+ */
+export const openStatusList = (sql: Tx) => sql.unsafe(`(${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`);
+
 export interface OpenDelivery { id: string; orderId: string; createdAt: Date }
 
 /** When the oldest open delivery was created: no workflow that closed before it can be one of theirs. */
 export async function oldestOpenDelivery(sql: Tx): Promise<Date | undefined> {
   const [row] = await sql<{ at: Date | null }[]>`
-    SELECT min(created_at) AS at FROM service_deliveries WHERE status IN ${sql(OPEN_STATUSES)}`;
+    SELECT min(created_at) AS at FROM service_deliveries WHERE status IN ${openStatusList(sql)}`;
   return row?.at ?? undefined;
 }
 
@@ -22,7 +31,7 @@ export async function openDeliveriesOf(sql: Tx, orderIds: string[]): Promise<Ope
   if (orderIds.length === 0) return [];
   return sql<OpenDelivery[]>`
     SELECT id, order_id AS "orderId", created_at AS "createdAt" FROM service_deliveries
-    WHERE order_id = ANY(${orderIds}::uuid[]) AND status IN ${sql(OPEN_STATUSES)}`;
+    WHERE order_id = ANY(${orderIds}::uuid[]) AND status IN ${openStatusList(sql)}`;
 }
 
 /**
@@ -32,7 +41,7 @@ export async function openDeliveriesOf(sql: Tx, orderIds: string[]): Promise<Ope
 export async function openDeliveryCounts(sql: Tx, before: Date, prefix: string): Promise<{ next: string; count: number }[]> {
   return sql<{ next: string; count: number }[]>`
     SELECT substr(order_id::text, ${prefix.length + 1}, 1) AS next, count(*)::bigint AS count FROM service_deliveries
-    WHERE status IN ${sql(OPEN_STATUSES)} AND created_at < ${before} AND starts_with(order_id::text, ${prefix})
+    WHERE status IN ${openStatusList(sql)} AND created_at < ${before} AND starts_with(order_id::text, ${prefix})
     GROUP BY 1 ORDER BY 1`;
 }
 
@@ -40,7 +49,7 @@ export async function openDeliveryCounts(sql: Tx, before: Date, prefix: string):
 export async function openDeliveriesCreatedBetween(sql: Tx, from: Date, to: Date, limit: number): Promise<OpenDelivery[]> {
   return sql<OpenDelivery[]>`
     SELECT id, order_id AS "orderId", created_at AS "createdAt" FROM service_deliveries
-    WHERE status IN ${sql(OPEN_STATUSES)} AND created_at >= ${from} AND created_at < ${to}
+    WHERE status IN ${openStatusList(sql)} AND created_at >= ${from} AND created_at < ${to}
     ORDER BY created_at DESC LIMIT ${limit}`;
 }
 
@@ -48,6 +57,6 @@ export async function openDeliveriesCreatedBetween(sql: Tx, from: Date, to: Date
 export async function openDeliveriesWithPrefix(sql: Tx, before: Date, prefix: string, limit: number): Promise<OpenDelivery[]> {
   return sql<OpenDelivery[]>`
     SELECT id, order_id AS "orderId", created_at AS "createdAt" FROM service_deliveries
-    WHERE status IN ${sql(OPEN_STATUSES)} AND created_at < ${before} AND starts_with(order_id::text, ${prefix})
+    WHERE status IN ${openStatusList(sql)} AND created_at < ${before} AND starts_with(order_id::text, ${prefix})
     ORDER BY order_id LIMIT ${limit}`;
 }

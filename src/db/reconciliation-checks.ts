@@ -4,13 +4,11 @@
  */
 import { FINAL_STATUSES } from '../domain/delivery.js';
 import type { Fragment, Tx } from './client.js';
-import { OPEN_STATUSES } from './open-deliveries.js';
+import { openStatusList } from './open-deliveries.js';
 import type { Checkpoint } from './reconciliation-checkpoint.js';
 import type { Check } from './reconciliation.js';
 
 const FINAL = [...FINAL_STATUSES];
-// Named one by one (not NOT IN the final ones), so the index on the deliveries' status serves them.
-const OPEN = [...OPEN_STATUSES];
 /** How many failing rows a check names; its detail also says how many fail in all. */
 const FAILING_ROWS_SHOWN = 10;
 /** The full run's memory for its hashes, per plan (see planTheRead). */
@@ -219,7 +217,7 @@ async function escrowOfEveryOrder(tx: Tx): Promise<Check> {
   const { checked, failing, shown } = await mismatches<{ id: string; held: number; expected: number }>(tx, () => tx`
     WITH holding AS (
       SELECT o.id, o.total FROM service_deliveries d JOIN orders o ON o.id = d.order_id
-      WHERE d.status IN ${tx(OPEN)} AND o.status = 'COMPLETED'
+      WHERE d.status IN ${openStatusList(tx)} AND o.status = 'COMPLETED'
       UNION ALL
       SELECT o.id, o.total FROM reconciliation_held h JOIN orders o ON o.id = h.order_id
       WHERE o.status = 'COMPLETED' AND NOT EXISTS (SELECT 1 FROM service_deliveries d WHERE d.order_id = o.id))
@@ -252,7 +250,7 @@ async function escrowEqualsOpenOrders(tx: Tx): Promise<Check> {
   const [row] = await tx<{ escrow: number; open: number }[]>`
     SELECT (SELECT balance FROM wallets WHERE system_name = 'general-system') AS escrow,
       coalesce((SELECT sum(o.total) FROM service_deliveries d JOIN orders o ON o.id = d.order_id
-        WHERE d.status IN ${tx(OPEN)} AND o.status = 'COMPLETED'), 0)::bigint AS open`;
+        WHERE d.status IN ${openStatusList(tx)} AND o.status = 'COMPLETED'), 0)::bigint AS open`;
   return {
     name: 'escrow_equals_open_orders',
     ok: row!.escrow === row!.open,
