@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Breakdown } from './breakdown.js';
 import type { CpuPerUnit, CpuUse } from './cpu.js';
@@ -244,5 +244,8 @@ export async function writeResults(r: Results): Promise<void> {
     'Peak memory of PostgreSQL is the sum of the PSS of all its processes; of the others, their VmHWM.', '',
     markdown(r), '',
   ].join('\n');
-  await writeFile(join(REPO, 'bench', 'RESULTS.md'), md);
+  const file = join(REPO, 'bench', 'RESULTS.md');
+  // `npm run bench:scale` keeps its own section at the end of the file (bench/scale.ts): kept as it is.
+  const scale = /\n## Scale[^\n]*\n[\s\S]*<!-- scale:end -->\n?/.exec(await readFile(file, 'utf8').catch(() => ''))?.[0];
+  await writeFile(file, scale ? `${md.trimEnd()}\n${scale}` : md);
 }
