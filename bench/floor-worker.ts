@@ -25,6 +25,8 @@ const connection = await connectWorker(config.temporal, config.temporal.address)
 const worker = await createWorker({
   connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
   deps: { sql, money: config.money, delivery: config.delivery },
+  // As the product's worker records stacks, so does the floor's: the two stay comparable.
+  stackTraces: config.workflowStackTraces,
   workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());

@@ -41,6 +41,9 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   METRICS_PORT: port.default(9464),
   WORKFLOW_BUNDLE_PATH: optionalText,
+  // The SDK's stack-trace query (the Web UI's "Stack Trace" tab) costs a stack captured and
+  // source-mapped for every promise a workflow creates; off by default (README, Benchmark).
+  WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   // Admission control (src/api/admission.ts): an API process admits the orders it finishes within
   // ORDERS_LATENCY_BUDGET, measured as it runs, never more than ORDERS_MAX_IN_FLIGHT at once nor
   // fewer than ADMISSION_MIN_LIMIT; one more is shed at once with 503 and Retry-After.
@@ -102,6 +105,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPort: e.METRICS_PORT,
     /** A prebundled workflow bundle (`npm run build`); unset: bundle the sources at start. */
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    /** Whether the worker records workflow stacks for the stack-trace query (patches/@temporalio+worker). */
+    workflowStackTraces: e.WORKFLOW_STACK_TRACES === 'on',
   };
 }
 

@@ -37,6 +37,7 @@ export function createWorkerRole(config: Config, deps: {
   return createWorker({
     connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     deps: { sql, money: config.money, delivery: config.delivery, ...(metrics ? { metrics } : {}) },
+    stackTraces: config.workflowStackTraces,
     ...(bundle ? { bundle } : config.workflowBundlePath ? { bundlePath: config.workflowBundlePath } : {}),
     ...tuning,
   });

@@ -24,12 +24,19 @@ export interface WorkerOptions {
   workflowsPath?: string;
   /** Wraps or replaces the real activities; the product passes none, the tests inject faults with it. */
   activities?: (real: Activities) => Activities;
+  /**
+   * Whether workflow stacks are recorded for the stack-trace query (WORKFLOW_STACK_TRACES). The SDK
+   * has no option for it: patches/@temporalio+worker+1.24.0.patch reads the environment variable
+   * in the workflow threads, which copy the environment when Worker.create starts them.
+   */
+  stackTraces: boolean;
   /** How long a workflow task waits for the worker that ran its workflow last (SDK default 10 s). */
   stickyQueueScheduleToStartTimeout?: Duration;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
   installRuntime();
+  process.env.WORKFLOW_STACK_TRACES = options.stackTraces ? 'on' : 'off';
   const activities = createActivities(options.deps);
   return Worker.create({
     connection: options.connection,

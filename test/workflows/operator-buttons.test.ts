@@ -149,6 +149,17 @@ describe('Cancel after a Reset', () => {
   });
 });
 
+describe('The stack-trace query (WORKFLOW_STACK_TRACES, off by default)', () => {
+  it('answers that stack traces are not enabled, and the state query still tells the story', async () => {
+    const d = await paidDelivery(10_000);
+    const handle = workflowOf(d);
+    await expect(handle.query<string>('__stack_trace')).rejects.toThrow('Workflow stack traces are not enabled on this worker');
+    expect((await handle.query(deliveryStateQuery)).status).toBe('NEW');
+    await drive(d.customer, d.deliveryId, 'cancel');
+    await handle.result();
+  });
+});
+
 describe('A signal after a Reset', () => {
   it('applies an operator\'s cancel from the database\'s status when the run\'s own is stale: one refund, CANCELLED, the run ends', async () => {
     const d = await paidDelivery(10_000);
