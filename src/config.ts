@@ -48,7 +48,9 @@ const schema = z.object({
   // ORDERS_LATENCY_BUDGET, measured as it runs, never more than ORDERS_MAX_IN_FLIGHT at once nor
   // fewer than ADMISSION_MIN_LIMIT; one more is shed at once with 503 and Retry-After.
   ORDERS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
-  ORDERS_LATENCY_BUDGET: duration.default(1000),
+  // 750 ms: with 1 s the accepted p99 under overload came out at 1.53–1.61 s (a mean of about
+  // the budget, and its spread above it); the benchmark's target is 1.5 s.
+  ORDERS_LATENCY_BUDGET: duration.default(750),
   ADMISSION_MIN_LIMIT: z.coerce.number().int().min(1).max(10_000).default(8),
 });
 
