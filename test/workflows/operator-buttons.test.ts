@@ -89,13 +89,13 @@ describe('Cancel on a DeliveryWorkflow is an operator\'s cancel', () => {
   });
 });
 
-describe('Reset never moves money twice', () => {
-  /** Resets to the first workflow task without reapplying signals or updates, as the UI's Reset can. */
-  async function resetToStart(d: PaidDelivery): Promise<void> {
-    await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
-      '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
-  }
+/** Resets to the first workflow task without reapplying signals or updates, as the UI's Reset can. */
+async function resetToStart(d: PaidDelivery): Promise<void> {
+  await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
+    '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
+}
 
+describe('Reset never moves money twice', () => {
   it('refuses a cancel signal after a COMPLETED delivery is reset: no refund, still COMPLETED', async () => {
     const d = await paidDelivery(10_000);
     await driveAll(d, ['start', 'submit', 'approve']);
@@ -135,8 +135,7 @@ describe('Cancel after a Reset', () => {
     const d = await paidDelivery(10_000);
     await driveAll(d, ['start']);
     // After the reset the run believes NEW; the database says IN_PROGRESS.
-    await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
-      '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
+    await resetToStart(d);
     await operator('workflow', 'cancel', '--workflow-id', deliveryWorkflowId(d.orderId));
 
     const state = await workflowOf(d).result() as DeliveryState;
@@ -166,8 +165,7 @@ describe('A signal after a Reset', () => {
     await driveAll(d, ['start']);
     // After the reset the run believes NEW; the database says IN_PROGRESS. NEW → CANCELLED is refused
     // by the database, IN_PROGRESS → CANCELLED is the operator's to make: it is tried from there.
-    await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
-      '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
+    await resetToStart(d);
     await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(d.orderId), '--name', 'cancel', '--input', '{"reason":"after reset"}');
 
     const state = await workflowOf(d).result() as DeliveryState;
@@ -183,8 +181,7 @@ describe('A signal after a Reset', () => {
   it('keeps the run going while the database holds the delivery open: a later approve still pays out', async () => {
     const d = await paidDelivery(10_000);
     await driveAll(d, ['start', 'submit']);
-    await operator('workflow', 'reset', '--workflow-id', deliveryWorkflowId(d.orderId), '--type', 'FirstWorkflowTask',
-      '--reason', 'test: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
+    await resetToStart(d);
     // The run believes NEW, so it takes `start`; the database (REVIEWING) refuses it, and `start` is
     // not allowed from REVIEWING: the refusal is on record and the run takes REVIEWING as its status.
     await operator('workflow', 'signal', '--workflow-id', deliveryWorkflowId(d.orderId), '--name', 'start', '--input', '{}');
