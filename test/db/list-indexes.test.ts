@@ -178,29 +178,29 @@ describe('list pages are index seeks', () => {
   });
 });
 
+/** Every item of a list, page after page from the first, in the order the pages give them. */
+async function walk<T, K>(page: (after: K | undefined) => Promise<{ items: T[]; next: K | null }>): Promise<T[]> {
+  const seen: T[] = [];
+  let after: K | undefined;
+  do {
+    const next = await page(after);
+    seen.push(...next.items);
+    after = next.next ?? undefined;
+  } while (after !== undefined);
+  return seen;
+}
+
 describe('paging with the repository functions', () => {
   it('visits every order of a customer once, newest first, though neighbours differ by microseconds and pairs share one', async () => {
     const all = await sql<{ id: string }[]>`SELECT id FROM orders WHERE customer_id = ${big.id} ORDER BY created_at DESC, id DESC`;
-    const seen: string[] = [];
-    let after: Position | undefined;
-    do {
-      const page = await listOrders(sql, big.id, { limit: 7, after });
-      seen.push(...page.items.map((o) => o.id));
-      after = page.next ?? undefined;
-    } while (after);
+    const seen = (await walk<{ id: string }, Position>((after) => listOrders(sql, big.id, { limit: 7, after }))).map((o) => o.id);
     expect(seen).toEqual(all.map((o) => o.id));
   });
 
   it('visits every transfer of a wallet once, newest first', async () => {
     const all = await sql<{ id: number }[]>`
       SELECT t.id FROM transfers t JOIN wallets w ON w.id IN (t.from_wallet_id, t.to_wallet_id) WHERE w.user_id = ${big.id} ORDER BY t.id DESC`;
-    const seen: number[] = [];
-    let afterId: number | undefined;
-    do {
-      const page = await userTransfers(sql, big.id, { limit: 64, afterId });
-      seen.push(...page.items.map((t) => t.id));
-      afterId = page.next ?? undefined;
-    } while (afterId !== undefined);
+    const seen = (await walk<{ id: number }, number>((afterId) => userTransfers(sql, big.id, { limit: 64, afterId }))).map((t) => t.id);
     expect(seen).toEqual(all.map((t) => t.id));
   });
 });
