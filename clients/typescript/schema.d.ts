@@ -2615,7 +2615,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["Deposit"] & unknown;
+                    "application/json": components["schemas"]["DepositRequest"];
                 };
             };
             responses: {
@@ -3363,6 +3363,14 @@ export interface components {
             amount: number;
             currency: string;
             replayed: boolean;
+        };
+        /**
+         * @example {
+         *       "amount": 20000
+         *     }
+         */
+        DepositRequest: {
+            amount: number;
         };
         SystemWallets: {
             "general-system": number;

@@ -33,7 +33,8 @@ const NewService = z.object({
 const ServiceChange = z.object({ status: enumField('status', CATALOG_STATUSES).optional(), price: amountField('price', 1).optional() })
   .refine((b) => b.status !== undefined || b.price !== undefined, { error: 'Give a status or a price to change.' })
   .openapi('ServiceChange', { example: { status: 'INACTIVE' } });
-const Deposit = z.object({ amount: amountField('amount', 1) }).openapi('Deposit', { example: { amount: 20000 } });
+// Not 'Deposit': that component is the answer (DepositSchema); one name for both typed the client's body as the answer.
+const DepositRequest = z.object({ amount: amountField('amount', 1) }).openapi('DepositRequest', { example: { amount: 20000 } });
 const DepositHeaders = z.object({
   'idempotency-key': z.string({ error: 'The Idempotency-Key header is required.' }).min(1).max(255),
 });
@@ -104,7 +105,7 @@ export function adminRoutes(deps: RepairDeps & { sql: Sql; currency: string }) {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/wallets/{id}/deposit', summary: 'Top up a user\'s wallet from outside', request: { params: idParam, headers: DepositHeaders, body: json(Deposit) }, responses: { 201: success('The deposit', DepositSchema) } }),
+    createRoute({ method: 'post', path: '/wallets/{id}/deposit', summary: 'Top up a user\'s wallet from outside', request: { params: idParam, headers: DepositHeaders, body: json(DepositRequest) }, responses: { 201: success('The deposit', DepositSchema) } }),
     async (c) => {
       const userId = c.req.valid('param').id;
       if (!(await findUser(sql, userId))) throw new DomainError('NOT_FOUND', 'User not found.');
