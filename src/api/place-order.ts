@@ -27,8 +27,9 @@ export async function placeOrder(
 ): Promise<Order> {
   let orderId: string = randomUUID();
   if (idempotencyKey) {
-    const claimed = await claimOrderKey(deps.sql, customerId, idempotencyKey, requestHash(request));
-    if (claimed.requestHash !== requestHash(request)) {
+    const hash = requestHash(request);
+    const claimed = await claimOrderKey(deps.sql, customerId, idempotencyKey, hash);
+    if (claimed.requestHash !== hash) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'The idempotency key was already used for a different request.');
     }
     if (claimed.refusal) throw new DomainError(claimed.refusal.code, claimed.refusal.message, claimed.refusal.errors ?? undefined);
