@@ -4,6 +4,7 @@
  * (migrations/003), so each query scans the open deliveries at most, never the history.
  */
 import { DELIVERY_STATUSES, FINAL_STATUSES } from '../domain/delivery.js';
+import type { ReconciliationMode } from './reconciliation.js';
 import type { Tx } from './client.js';
 
 export const OPEN_STATUSES = DELIVERY_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
@@ -51,6 +52,38 @@ export async function openDeliveriesCreatedBetween(sql: Tx, from: Date, to: Date
     SELECT id, order_id AS "orderId", created_at AS "createdAt" FROM service_deliveries
     WHERE status IN ${openStatusList(sql)} AND created_at >= ${from} AND created_at < ${to}
     ORDER BY created_at DESC LIMIT ${limit}`;
+}
+
+/** Where a page of `openDeliveriesCreatedFrom` ended: the last row's creation time, to the microsecond, and id. */
+export interface CreatedCursor { exactCreatedAt: string; id: string }
+
+/**
+ * Up to `limit` open deliveries created in [from, to), oldest first, after `cursor`: the open
+ * deliveries written since the workflow check's checkpoint, a page at a time. The cursor's time goes
+ * as text, as in keyset.ts: postgres.js would cut a timestamptz parameter to milliseconds.
+ */
+export async function openDeliveriesCreatedFrom(
+  sql: Tx, from: Date, to: Date, cursor: CreatedCursor | undefined, limit: number,
+): Promise<(OpenDelivery & CreatedCursor)[]> {
+  const after = cursor ? sql`AND (created_at, id) > (${cursor.exactCreatedAt}::text::timestamptz, ${cursor.id}::text::uuid)` : sql``;
+  return sql<(OpenDelivery & CreatedCursor)[]>`
+    SELECT id, order_id AS "orderId", created_at AS "createdAt", created_at::text AS "exactCreatedAt" FROM service_deliveries
+    WHERE status IN ${openStatusList(sql)} AND created_at >= ${from} AND created_at < ${to} ${after}
+    ORDER BY created_at, id LIMIT ${limit}`;
+}
+
+/** Before when the workflow check last found every open delivery tracked (migrations/008); undefined before its first pass. */
+export async function readWorkflowCheckpoint(sql: Tx): Promise<Date | undefined> {
+  const [row] = await sql<{ before: Date }[]>`SELECT verified_before AS before FROM workflow_check_checkpoint`;
+  return row?.before;
+}
+
+/** After a check that found no anomaly: every open delivery created before `before` was tracked. Only ever forwards. */
+export async function advanceWorkflowCheckpoint(sql: Tx, before: Date, mode: ReconciliationMode): Promise<void> {
+  await sql`
+    INSERT INTO workflow_check_checkpoint AS c (verified_before, mode, verified_at) VALUES (${before}, ${mode}, now())
+    ON CONFLICT (singleton) DO UPDATE SET verified_before = greatest(c.verified_before, excluded.verified_before),
+      mode = excluded.mode, verified_at = excluded.verified_at`;
 }
 
 /** Up to `limit` open deliveries created before `before` whose order id starts with `prefix`. */

@@ -23,7 +23,7 @@ export { workflowCheck };
  */
 export async function reconcileAll(deps: Pick<RepairDeps, 'sql' | 'temporal'>, options: ReconcileOptions = {}): Promise<Reconciliation> {
   const ledger = await reconcile(deps.sql, options);
-  return summarise([...ledger.checks, await workflowCheck(deps)], ledger.mode);
+  return summarise([...ledger.checks, await workflowCheck(deps, options.mode)], ledger.mode);
 }
 
 /**

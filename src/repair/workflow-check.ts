@@ -1,26 +1,29 @@
 /**
  * Reconciliation's check that every open delivery is tracked by a running DeliveryWorkflow
- * (SYSTEM.md §7), at the cost of the anomalies rather than of the open deliveries: no call lists
- * every running workflow.
+ * (SYSTEM.md §7), at the cost of the anomalies and of the orders since the last call rather than
+ * of the open deliveries: no call lists every running workflow (docs/reconciliation.md).
  *
  * - A run that closed while the database holds its delivery open (Terminated, TimedOut, Failed, or
  *   Canceled or Completed while its last DeliveryStatus is still open) is reported at once, with
- *   no grace: one visibility query finds such runs, each is confirmed against the database (the
- *   workflow upserts its status before the database write, so the two can differ for a moment)
- *   and dropped if a newer run of the same workflow id is running (a Reset or a resume).
- * - A delivery whose workflow never started at all gets the start-up grace: the open deliveries
- *   older than it are counted in the database and the running workflows in visibility, and only
- *   when those counts differ does the check look closer: it splits the open deliveries by the
- *   first characters of their order id, compares the counts of each part (the workflow id carries
- *   the order id), goes down only into parts whose counts differ, and names deliveries in parts
- *   of at most LEAF.
+ *   no grace, in either mode: one visibility query finds such runs, each is confirmed against the
+ *   database (the workflow upserts its status before the database write, so the two can differ for
+ *   a moment) and dropped if a newer run of the same workflow id is running (a Reset or a resume).
+ * - A delivery whose workflow never started at all gets the start-up grace. By default the check
+ *   looks only at the open deliveries created since its checkpoint (migrations/008: before it,
+ *   every open delivery was tracked when a check last passed), by id, a batch at a time. In full
+ *   mode, or before the first pass, it counts: the open deliveries older than the grace in the
+ *   database against the running workflows in visibility, and only when those counts differ does
+ *   it look closer: it splits the open deliveries by the first characters of their order id,
+ *   compares the counts of each part (the workflow id carries the order id), goes down only into
+ *   parts whose counts differ, and names deliveries in parts of at most LEAF.
  */
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import {
-  oldestOpenDelivery, openDeliveriesCreatedBetween, openDeliveriesOf, openDeliveriesWithPrefix, openDeliveryCounts, OPEN_STATUSES, type OpenDelivery,
+  advanceWorkflowCheckpoint, oldestOpenDelivery, openDeliveriesCreatedBetween, openDeliveriesCreatedFrom, openDeliveriesOf, openDeliveriesWithPrefix,
+  openDeliveryCounts, OPEN_STATUSES, readWorkflowCheckpoint, type CreatedCursor, type OpenDelivery,
 } from '../db/open-deliveries.js';
-import type { Check } from '../db/reconciliation.js';
+import type { Check, ReconciliationMode } from '../db/reconciliation.js';
 import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../contracts/delivery.js';
 
 /**
@@ -51,19 +54,25 @@ const DELIVERY_RUNS = `WorkflowType = '${DELIVERY_WORKFLOW_TYPE}'`;
 interface Untracked { delivery: OpenDelivery; why: string }
 interface Deps { sql: Sql; temporal: Client }
 
-export async function workflowCheck(deps: Deps): Promise<Check> {
+export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incremental'): Promise<Check> {
   const name = 'open_deliveries_have_workflows';
+  const before = new Date(Date.now() - WORKFLOW_START_GRACE_MS);
   const oldest = await oldestOpenDelivery(deps.sql);
-  if (!oldest) return { name, ok: true, detail: 'no open deliveries' };
+  if (!oldest) {
+    await advanceWorkflowCheckpoint(deps.sql, before, mode);
+    return { name, ok: true, detail: 'no open deliveries' };
+  }
   const found = new Map<string, Untracked>();
   await closedWhileOpen(deps, oldest, found);
-  const counts = await withoutAnyWorkflow(deps, found);
+  const since = mode === 'incremental' ? await readWorkflowCheckpoint(deps.sql) : undefined;
+  const scope = since ? await createdSince(deps, since, before, found) : await withoutAnyWorkflow(deps, before, found);
   const untracked = [...found.values()].sort((a, b) => a.delivery.id.localeCompare(b.delivery.id));
+  if (untracked.length === 0) await advanceWorkflowCheckpoint(deps.sql, before, since ? 'incremental' : 'full');
   return {
     name,
     ok: untracked.length === 0,
     detail: untracked.length === 0
-      ? `${counts.open} open deliveries older than ${WORKFLOW_START_GRACE_MS / 1000} s and ${counts.running} running DeliveryWorkflows started before then; no workflow closed while its delivery is open`
+      ? `${scope}; no workflow closed while its delivery is open`
       : `${untracked.length} open deliveries without a running workflow (resume them: POST /api/v1/admin/deliveries/:id/resume): `
         + untracked.slice(0, SHOWN).map((u) => `${u.delivery.id} (${u.why})`).join(', ') + (untracked.length > SHOWN ? ', …' : ''),
   };
@@ -106,13 +115,34 @@ async function runningOf(temporal: Client, orderIds: string[]): Promise<Set<stri
 }
 
 /**
+ * The open deliveries created since the checkpoint and before the grace, each looked up by id in
+ * visibility, BATCH at a time. The window reaches START_LAG_MS behind the checkpoint, for a
+ * delivery whose transaction began before the last call's boundary and committed after it.
+ */
+async function createdSince(deps: Deps, since: Date, before: Date, found: Map<string, Untracked>): Promise<string> {
+  const from = new Date(since.getTime() - START_LAG_MS);
+  let checked = 0;
+  let cursor: CreatedCursor | undefined;
+  for (;;) {
+    const page = await openDeliveriesCreatedFrom(deps.sql, from, before, cursor, BATCH);
+    if (page.length === 0) break;
+    const running = await runningOf(deps.temporal, page.map((d) => d.orderId));
+    for (const d of page) {
+      if (!running.has(d.orderId) && !found.has(d.id)) found.set(d.id, { delivery: d, why: 'no running workflow' });
+    }
+    checked += page.length;
+    cursor = page.at(-1);
+  }
+  return `${checked} open deliveries created since ${from.toISOString()} (the checkpoint, less ${START_LAG_MS / 1000} s) and more than ${WORKFLOW_START_GRACE_MS / 1000} s ago each have a running DeliveryWorkflow`;
+}
+
+/**
  * Open deliveries past the grace against the running workflows started before it that still show
  * an open status (a workflow closing a delivery shows its final status first). In a healthy
  * system the two are equal; fewer workflows than deliveries (beyond the anomalies already found)
  * sends the check looking closer.
  */
-async function withoutAnyWorkflow(deps: Deps, found: Map<string, Untracked>): Promise<{ open: number; running: number }> {
-  const before = new Date(Date.now() - WORKFLOW_START_GRACE_MS);
+async function withoutAnyWorkflow(deps: Deps, before: Date, found: Map<string, Untracked>): Promise<string> {
   const counts = await openDeliveryCounts(deps.sql, before, '');
   const open = counts.reduce((sum, c) => sum + c.count, 0);
   let running = await runningCount(deps.temporal, before, '');
@@ -121,7 +151,7 @@ async function withoutAnyWorkflow(deps: Deps, found: Map<string, Untracked>): Pr
   // made while orders are placed would look closer for nothing.
   if (running < open - known(found, before, '')) running += await startedJustAfter(deps, before);
   if (running < open - known(found, before, '')) await closerLook(deps, found, before, '', counts);
-  return { open, running };
+  return `${open} open deliveries older than ${WORKFLOW_START_GRACE_MS / 1000} s and ${running} running DeliveryWorkflows started before then (counted in full)`;
 }
 
 /** Running workflows, started at or after `before`, of the open deliveries written in the START_LAG_MS before it. */

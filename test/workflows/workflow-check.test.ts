@@ -25,6 +25,10 @@ afterAll(async () => {
 });
 
 const workflowCheckDetail = async () => (await reconciliation()).checks.find((c) => c.name === 'open_deliveries_have_workflows')!.detail;
+const fullWorkflowCheckDetail = async () => {
+  const { body } = await call<{ checks: { name: string; detail: string }[] }>('GET', '/api/v1/admin/reconciliation?full=true', { token: admin() });
+  return body.data.checks.find((c) => c.name === 'open_deliveries_have_workflows')!.detail;
+};
 const resume = (deliveryId: string) => call('POST', `/api/v1/admin/deliveries/${deliveryId}/resume`, { token: admin() });
 
 /** Polls the check until `named` says whether it names the delivery (visibility lags a little), for at most `ms`. */
@@ -68,16 +72,38 @@ describe('a DeliveryWorkflow that closed while its delivery is open', () => {
 });
 
 describe('an open delivery that never had a workflow', () => {
-  it('gets the start-up grace, then is found by comparing counts and looking closer', async () => {
+  it('gets the start-up grace, then is found among the deliveries created since the checkpoint', async () => {
     const order = await paidOrder(sql); // recorded as the order's activities record it, but no workflow was started
     expect(await workflowCheckDetail()).not.toContain(order.deliveryId);
 
-    await sql`UPDATE service_deliveries SET created_at = now() - interval '5 minutes' WHERE id = ${order.deliveryId}`;
+    // Just past the grace, as a minute later: the calls since have moved the checkpoint to the grace's boundary.
+    await sql`UPDATE service_deliveries SET created_at = now() - interval '61 seconds' WHERE id = ${order.deliveryId}`;
+    expect(await workflowCheckDetail()).toContain(`${order.deliveryId} (no running workflow)`);
+    // Reported again on every call until repaired: a failing check does not advance the checkpoint.
     expect(await workflowCheckDetail()).toContain(`${order.deliveryId} (no running workflow)`);
 
     // Repaired: a workflow now tracks it, and the admin's cancel refunds it, so the shared ledger stays whole.
     expect((await resume(order.deliveryId)).status).toBe(200);
     await until(false, order.deliveryId, 5_000);
     expect((await call('POST', `/api/v1/deliveries/${order.deliveryId}/cancel`, { token: admin() })).status).toBe(200);
+  });
+
+  it('behind the checkpoint (its workflow deleted after a check found it running) is found by the full check, by counting', async () => {
+    const d = await paidDelivery(10_000);
+    await sql`UPDATE service_deliveries SET created_at = now() - interval '5 minutes' WHERE id = ${d.deliveryId}`;
+    expect(await workflowCheckDetail()).not.toContain(d.deliveryId); // tracked: the checkpoint moves past it
+    await client.workflowService.deleteWorkflowExecution({
+      namespace: client.options.namespace, workflowExecution: { workflowId: deliveryWorkflowId(d.orderId) },
+    });
+    await sleep(1_000); // the deletion reaches visibility
+
+    // A deleted run leaves nothing in visibility for the default check to read (docs/reconciliation.md says so).
+    expect(await workflowCheckDetail()).not.toContain(d.deliveryId);
+    expect(await fullWorkflowCheckDetail()).toContain(`${d.deliveryId} (no running workflow)`);
+
+    expect((await resume(d.deliveryId)).status).toBe(200);
+    await until(false, d.deliveryId, 5_000);
+    expect(await fullWorkflowCheckDetail()).not.toContain(d.deliveryId);
+    expect((await call('POST', `/api/v1/deliveries/${d.deliveryId}/cancel`, { token: admin() })).status).toBe(200);
   });
 });
