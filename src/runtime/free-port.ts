@@ -1,33 +1,27 @@
 import net from 'node:net';
+import getPort from 'get-port';
 
 /**
- * Ask the kernel for an unused TCP port on the loopback interface.
+ * An unused TCP port on the loopback interface, from the kernel (get-port). get-port also keeps
+ * a port it has handed out from being handed out again by this process for 15–30 s, so the
+ * several ports a caller asks for in a row (a test system's API, PostgreSQL, Temporal and its UI)
+ * are distinct.
  *
- * There is an unavoidable race between closing our probe socket and the real
- * server binding the port, so callers should treat this as "very likely free",
- * which is good enough for dev servers and tests on one machine.
+ * There is an unavoidable race between closing the probe socket and the real server binding the
+ * port, so callers should treat this as "very likely free", which is good enough for dev servers
+ * and tests on one machine.
  */
 export async function freePort(): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('freePort: could not read the port the kernel assigned'));
-        return;
-      }
-      const { port } = address;
-      server.close((err) => (err ? reject(err) : resolve(port)));
-    });
-  });
+  return await getPort({ host: '127.0.0.1' });
 }
 
 /**
- * True when nothing is listening on 127.0.0.1:<port>. Used to give a clear
- * error up front instead of a server dying with an obscure bind failure.
+ * True when nothing is listening on 127.0.0.1:<port>. Used to give a clear error up front instead
+ * of a server dying with an obscure bind failure.
+ *
+ * Not get-port's `getPort({ port }) === port`: get-port refuses a port it has itself just handed
+ * out (above), which is exactly the port a caller checks here after `freePort()`; so this stays a
+ * plain bind probe.
  */
 export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return await new Promise<boolean>((resolve) => {
