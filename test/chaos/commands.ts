@@ -27,6 +27,8 @@ export interface Real {
 
 export type Cmd = AsyncCommand<Model, Real>;
 const pick = <T>(items: readonly T[], i: number): T | undefined => (items.length === 0 ? undefined : items[i % items.length]);
+/** Small indexes (fast-check's bias, and where shrinking goes) pick the newest orders, which still have moves ahead. */
+const recent = <T>(items: readonly T[], i: number): T | undefined => (items.length === 0 ? undefined : items[items.length - 1 - (i % items.length)]);
 const count = (r: Real, what: string) => r.counts.set(what, (r.counts.get(what) ?? 0) + 1);
 
 export class Mismatch extends Error {}
@@ -197,6 +199,13 @@ export class ChangeService implements Cmd {
   toString = () => `ChangeService(${this.service}, ${this.change}, ${this.price})`;
 }
 
+const RANK: Record<string, number> = { REVIEWING: 0, IN_PROGRESS: 1, NEW: 2 };
+/** Open deliveries, REVIEWING first, then IN_PROGRESS, then NEW; newest first within each. */
+function furthestAlong(orders: readonly ModelOrder[]): ModelOrder[] {
+  return orders.map((o, i) => ({ o, i })).filter(({ o }) => isOpen(o.delivery))
+    .sort((a, b) => RANK[a.o.delivery]! - RANK[b.o.delivery]! || b.i - a.i).map(({ o }) => o);
+}
+
 export type ActorChoice = 'customer' | 'provider' | 'admin' | 'other-customer' | 'other-provider';
 
 function actorFor(m: Model, order: ModelOrder, choice: ActorChoice, n: number): string {
@@ -215,7 +224,8 @@ export class Transition implements Cmd {
   constructor(readonly order: number, readonly action: DeliveryAction | 'next', readonly actor: ActorChoice, readonly key: KeyMode, readonly keyPick: number) {}
   check = () => true;
   async run(m: Model, r: Real): Promise<void> {
-    let order = pick(m.orders, this.order);
+    // A move the status allows goes to the open delivery furthest along (small indexes), so deliveries reach their end.
+    let order = this.action === 'next' ? pick(furthestAlong(m.orders), this.order) ?? recent(m.orders, this.order) : recent(m.orders, this.order);
     if (!order) return;
     let action: DeliveryAction;
     let actor = actorFor(m, order, this.actor, this.keyPick);
@@ -262,7 +272,7 @@ export class OperatorCancel implements Cmd {
   constructor(readonly order: number) {}
   check = () => true;
   async run(m: Model, r: Real): Promise<void> {
-    const order = pick(m.orders, this.order);
+    const order = recent(m.orders, this.order);
     if (!order) return;
     if (isOpen(order.delivery)) {
       await r.sys.operator('workflow', 'cancel', '--workflow-id', deliveryWorkflowId(order.id));
@@ -281,7 +291,7 @@ export class TerminateResume implements Cmd {
   constructor(readonly order: number, readonly tryAction: boolean) {}
   check = () => true;
   async run(m: Model, r: Real): Promise<void> {
-    const order = pick(m.orders.filter((o) => isOpen(o.delivery)), this.order);
+    const order = recent(m.orders.filter((o) => isOpen(o.delivery)), this.order);
     if (!order) return;
     await r.sys.operator('workflow', 'terminate', '--workflow-id', deliveryWorkflowId(order.id), '--reason', 'chaos: terminate');
     if (this.tryAction) {
@@ -308,7 +318,7 @@ export class ResetThenSignal implements Cmd {
   constructor(readonly order: number, readonly action: number) {}
   check = () => true;
   async run(m: Model, r: Real): Promise<void> {
-    const order = pick(m.orders, this.order);
+    const order = recent(m.orders, this.order);
     if (!order) return;
     const allowed = DELIVERY_ACTIONS.filter((a) => MOVES.some((mv) => mv.action === a && mv.from === order.runStart));
     const action = pick(allowed, this.action)!;
