@@ -42,7 +42,7 @@ describe('the chaos run on pinned seeds', () => {
 
   for (const { seed, why } of PINNED_SEEDS) {
     it(`seed ${seed} (${why}): every answer, balance and status is the model's, reconciliation ok after every step`, async () => {
-      const result = await runChaos({ system, seed, steps: 40, runSteps: 40, faultRate: 0.08, shrinkMs: 60_000, log });
+      const result = await runChaos({ system, seed, steps: 100, runSteps: 50, faultRate: 0.08, shrinkMs: 60_000, log });
       expect(result.report ?? '', lines.join('\n')).toBe('');
       expect(result.ok).toBe(true);
     }, 240_000);

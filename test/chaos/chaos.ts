@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { AsyncCommand } from 'fast-check';
 import { commandArbitrary } from './arbitraries.js';
-import { verify, systemWallets } from './check.js';
+import { baseline, verify, systemWallets, type Baseline } from './check.js';
 import { ApiClient } from './client.js';
 import { type Real, type FiredFault } from './commands.js';
 import { Model, type Person, type SystemWallets } from './model.js';
@@ -46,7 +46,7 @@ type Cmd = AsyncCommand<Model, Real>;
 
 /** Runs a command, then checks the API against the model. */
 class Checked implements Cmd {
-  constructor(readonly inner: Cmd, readonly base: Awaited<ReturnType<typeof systemWallets>>) {}
+  constructor(readonly inner: Cmd, readonly base: Baseline) {}
   check = (m: Readonly<Model>) => this.inner.check(m);
   async run(m: Model, r: Real): Promise<void> {
     r.step += 1;
@@ -114,7 +114,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const real: Real = { api, sys: options.system, started: Date.now(), step: 0, faults: [], lastFaultStep: -10, counts: new Map(), log: options.log };
         try {
           await newCast(api, m);
-          const base = await systemWallets(api);
+          const base = await baseline(api);
           const checked = [...cmds].map((c) => new Checked(c, base));
           await fc.asyncModelRun(() => ({ model: m, real }), checked);
           await verify(real, m, base, true);
