@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { Sql } from '../db/client.js';
-import { userByToken, type Role, type User } from '../db/users.js';
+import { userByToken, type User } from '../db/users.js';
+import type { Role } from '../domain/vocabularies.js';
 import { DomainError, MESSAGES } from '../domain/errors.js';
 
 export interface AuthEnv {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Position } from '../db/keyset.js';
-import { ORDER_STATUSES } from '../db/orders.js';
+import { ORDER_STATUSES } from '../domain/vocabularies.js';
 import { DELIVERY_STATUSES } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
 

@@ -1,8 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CATALOG_STATUSES } from '../db/catalog.js';
-import { TRANSFER_KINDS } from '../db/ledger.js';
-import { ORDER_STATUSES } from '../db/orders.js';
-import { ROLES } from '../db/users.js';
+import { CATALOG_STATUSES, ORDER_STATUSES, ROLES, TRANSFER_KINDS } from '../domain/vocabularies.js';
 import { ACTOR_ROLES, DELIVERY_STATUSES } from '../domain/delivery.js';
 import { PAYMENT_METHODS } from '../domain/payment.js';
 

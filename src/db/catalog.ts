@@ -1,7 +1,6 @@
 import type { Fragment, Sql, Tx } from './client.js';
+import type { CatalogStatus } from '../domain/vocabularies.js';
 
-export const CATALOG_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
-export type CatalogStatus = (typeof CATALOG_STATUSES)[number];
 export interface Upgrade { id: number; serviceId: number; name: string; price: number; status: CatalogStatus }
 export interface Service {
   id: number;

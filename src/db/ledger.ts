@@ -1,11 +1,10 @@
 import { DomainError, MESSAGES } from '../domain/errors.js';
+import type { TransferKind } from '../domain/vocabularies.js';
 import type { Sql, Tx } from './client.js';
 import { pageOf, seekPlan, type Page } from './keyset.js';
 
 const SYSTEM_WALLETS = ['general-system', 'tax', 'profit', 'external'] as const;
 export type SystemWallet = (typeof SYSTEM_WALLETS)[number];
-export const TRANSFER_KINDS = ['deposit', 'order_payment', 'payout_profit', 'payout_tax', 'payout_provider', 'refund'] as const;
-export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
 /** A wallet named by what owns it, so callers never handle wallet ids. */
 export type WalletRef = { userId: number } | { system: SystemWallet };

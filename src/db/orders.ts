@@ -1,10 +1,9 @@
 import type { DeliveryStatus } from '../domain/delivery.js';
+import type { OrderStatus } from '../domain/vocabularies.js';
 import type { Fragment, Sql, Tx } from './client.js';
 import { createDeliveryForOrder } from './deliveries.js';
 import { afterPosition, EXACT_TIME, ownerParam, pageOf, seekPlan, type Page, type Position } from './keyset.js';
 
-export const ORDER_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
 import type { OrderDraft } from '../domain/order.js';
 import type { MethodType } from '../domain/payment.js';
 

@@ -1,8 +1,9 @@
 import type { DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
 import { payoutKey, refundKey, type PayoutPart } from '../domain/keys.js';
 import { splitPayout } from '../domain/pricing.js';
+import type { TransferKind } from '../domain/vocabularies.js';
 import type { Tx } from './client.js';
-import { asGuardRefusal, GuardRefusal, lockWallets, transferIn, type TransferKind, type WalletRef } from './ledger.js';
+import { asGuardRefusal, GuardRefusal, lockWallets, transferIn, type WalletRef } from './ledger.js';
 
 /** A move to write: the record the workflow keeps, with the keys it is written under. */
 export interface TransitionRow extends TransitionRecord {

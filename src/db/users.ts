@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sql, Tx } from './client.js';
+import type { Role } from '../domain/vocabularies.js';
 
-export const ROLES = ['customer', 'provider', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 export interface User { id: number; name: string; role: Role }
 
 /** Opaque bearer tokens: 32 random bytes; only their SHA-256 is stored. */

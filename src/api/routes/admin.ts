@@ -1,10 +1,11 @@
 import { router } from '../router.js';
 import { createRoute, z } from '@hono/zod-openapi';
-import { CATALOG_STATUSES, createService, findService, updateService } from '../../db/catalog.js';
+import { createService, findService, updateService } from '../../db/catalog.js';
 import type { Sql } from '../../db/client.js';
 import { IdempotencyConflictError, systemBalances, transfer } from '../../db/ledger.js';
 import { RECONCILIATION_MODES } from '../../db/reconciliation.js';
-import { createUser, findUser, issueToken, revokeToken, ROLES } from '../../db/users.js';
+import { createUser, findUser, issueToken, revokeToken } from '../../db/users.js';
+import { CATALOG_STATUSES, ROLES } from '../../domain/vocabularies.js';
 import { DomainError } from '../../domain/errors.js';
 import { depositKey } from '../../domain/keys.js';
 import { reconcileAll, resumeDelivery, type RepairDeps } from '../../repair/deliveries.js';

@@ -1,7 +1,8 @@
 import { router } from '../router.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Sql } from '../../db/client.js';
-import { findOrder, listOrders, ORDER_STATUSES } from '../../db/orders.js';
+import { findOrder, listOrders } from '../../db/orders.js';
+import { ORDER_STATUSES } from '../../domain/vocabularies.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { PAYMENT_METHODS } from '../../domain/payment.js';
