@@ -1,5 +1,6 @@
 import { defineUpdate } from '@temporalio/workflow';
 import type { MethodType } from '../domain/payment.js';
+import type { ORDER_STATUS } from '../domain/vocabularies.js';
 
 /** The order workflow's contract: the API, the worker and the tests import names from here only. */
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
@@ -20,7 +21,7 @@ export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderWorkflow
 
 export interface OrderWorkflowResult {
   orderId: string;
-  status: 'COMPLETED';
+  status: typeof ORDER_STATUS.COMPLETED;
   total: number;
   currency: string;
   deliveryId: string;

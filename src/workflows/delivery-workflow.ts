@@ -7,6 +7,7 @@ import { DEADLINES, DELIVERY_ACTIONS, invalidTransitionMessage, isFinal, transit
 import { GUARD_REFUSED } from '../domain/errors.js';
 import { runEventKey, updateEventKey } from '../domain/keys.js';
 import { splitPayout } from '../domain/pricing.js';
+import { ORDER_STATUS } from '../domain/vocabularies.js';
 import { summary } from './activity-summary.js';
 import {
   deliveryStateQuery, deliverySignals, deliveryUpdates,
@@ -17,7 +18,7 @@ import { DeliveryStatusKey, OrderStatusKey } from '../contracts/search-attribute
 // Each write is one idempotent database transaction (event key, transfer keys): retried until the
 // database answers, so a payout or refund, once decided, always lands exactly once. A write the
 // database refuses (GUARD_REFUSED) is not retried: the workflow takes the database's word for it.
-const recordActivity = proxyLocalActivities<Activities>({
+const settlementActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -40,7 +41,7 @@ const OPERATOR: Actor = { role: 'operator', id: null };
  * of DEADLINES stand in for whoever fails to act. The database has the last word on every move.
  */
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryState> {
-  const delivery = new Delivery(input);
+  const delivery = new DeliveryRun(input);
   delivery.listen();
   try {
     await delivery.untilFinal();
@@ -54,13 +55,13 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   return delivery.state;
 }
 
-class Delivery {
+/** One run's state and moves: `setStatus()` is the one place its status changes. */
+class DeliveryRun {
   readonly state: DeliveryState;
   private readonly parties: { customerId: number; providerId: number };
   private readonly runId = workflowInfo().runId;
   /** Bumped by every move (and every correction from the database): wakes the main loop. */
   private moves = 0;
-  private shownStatus: DeliveryStatus;
   /** Moves are written in the order they were decided, one after the other. */
   private writes: Promise<unknown> = Promise.resolve();
   /** Moves decided and not yet settled: written, or refused and the database's state read back. */
@@ -68,7 +69,6 @@ class Delivery {
 
   constructor(private readonly input: DeliveryWorkflowInput) {
     this.parties = { customerId: input.customerId, providerId: input.providerId };
-    this.shownStatus = input.status ?? 'NEW';
     this.state = {
       deliveryId: input.deliveryId, orderId: input.orderId, status: input.status ?? 'NEW', history: [...(input.history ?? [])],
       deadline: null, total: input.total, currency: input.currency, payout: splitPayout(input.total, input.rates),
@@ -107,12 +107,11 @@ class Delivery {
    * may refuse it and hold the delivery open, after a Reset).
    */
   async untilFinal(): Promise<void> {
-    this.show();
+    this.showDetails();
     do {
       await this.untilDecidedFinal();
     } while (patched(MOVES_CONFIRMED_BY_DATABASE) && !(await this.finalInDatabase()));
-    this.state.deadline = null;
-    this.show();
+    this.setDeadline(null);
   }
 
   /** Once no move is being written or read back, whether the status the database gave is final. */
@@ -126,8 +125,7 @@ class Delivery {
       const seen = this.moves;
       const rule = DEADLINES[this.state.status];
       const ms = rule && (rule.deadline === 'accept' ? this.input.deadlines.acceptTimeoutMs : this.input.deadlines.reviewTimeoutMs);
-      this.state.deadline = rule && ms !== undefined ? { action: rule.action as 'cancel' | 'approve', at: new Date(Date.now() + ms).toISOString() } : null;
-      this.show();
+      this.setDeadline(rule && ms !== undefined ? { action: rule.action as 'cancel' | 'approve', at: new Date(Date.now() + ms).toISOString() } : null);
       if (!rule || ms === undefined) {
         await condition(() => this.moves !== seen);
         continue;
@@ -146,8 +144,7 @@ class Delivery {
       await this.move('cancel', OPERATOR, 'cancellation requested for the workflow (Temporal Cancel)',
         runEventKey(this.input.deliveryId, this.runId, 'cancel-request', this.moves));
     }
-    this.state.deadline = null;
-    this.show();
+    this.setDeadline(null);
   }
 
   /**
@@ -173,12 +170,11 @@ class Delivery {
     const verdict = transition(this.state.status, action, actor, this.parties);
     if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
     const record: TransitionRecord = { from: verdict.from, to: verdict.to, actorRole: actor.role, actorId: actor.id, reason: reason ?? null, at: new Date().toISOString() };
-    this.state.status = verdict.to;
+    this.setStatus(verdict.to);
     this.state.history.push(record);
     this.moves += 1;
-    this.show();
     const what = verdict.to === 'COMPLETED' ? ', pay out' : verdict.to === 'CANCELLED' ? ', refund' : '';
-    const write = this.writes.then(() => CancellationScope.nonCancellable(() => recordActivity.recordTransition.executeWithOptions(
+    const write = this.writes.then(() => CancellationScope.nonCancellable(() => settlementActivity.recordTransition.executeWithOptions(
       summary(`${record.from} → ${record.to} by ${actor.role}${what}`),
       [{ deliveryId: this.input.deliveryId, orderId: this.input.orderId, eventKey, ...record }],
     )));
@@ -199,26 +195,40 @@ class Delivery {
 
   /** The database refused a move: its status and history stand, and the refusal is on record. */
   private async takeDatabaseState(action: DeliveryAction, refused: TransitionRecord, why: string): Promise<void> {
-    const stored = await CancellationScope.nonCancellable(() => recordActivity.readDelivery.executeWithOptions(
+    const stored = await CancellationScope.nonCancellable(() => settlementActivity.readDelivery.executeWithOptions(
       summary('read the delivery back after a refused write'), [{ deliveryId: this.input.deliveryId }],
     ));
     log.warn('the database refused a move', { action, from: refused.from, to: refused.to, why, status: stored.status });
     this.state.refusedMoves.push({ action, from: refused.from, to: refused.to, actorRole: refused.actorRole, why, at: refused.at });
-    this.state.status = stored.status;
+    this.setStatus(stored.status);
     this.state.history = stored.history;
     this.moves += 1;
-    this.show();
   }
 
-  /** One search-attribute upsert per status change (none when it did not change) and the UI's details. */
-  private show(): void {
-    if (this.state.status !== this.shownStatus) {
+  /**
+   * The one place the status changes (reference-app-orders-go's updateStatus()): one search-attribute
+   * upsert per change (none when it did not change; a cancelled delivery's order is REFUNDED), and the
+   * UI's details.
+   */
+  private setStatus(status: DeliveryStatus): void {
+    if (status !== this.state.status) {
       upsertSearchAttributes([
-        { key: DeliveryStatusKey, value: this.state.status },
-        ...(this.state.status === 'CANCELLED' ? [{ key: OrderStatusKey, value: 'REFUNDED' }] : []),
+        { key: DeliveryStatusKey, value: status },
+        ...(status === 'CANCELLED' ? [{ key: OrderStatusKey, value: ORDER_STATUS.REFUNDED }] : []),
       ]);
-      this.shownStatus = this.state.status;
     }
+    this.state.status = status;
+    this.showDetails();
+  }
+
+  /** When the current timer acts (null: none), as the state query and the UI's details show it. */
+  private setDeadline(deadline: DeliveryState['deadline']): void {
+    this.state.deadline = deadline;
+    this.showDetails();
+  }
+
+  /** The Web UI's current details: the status, the next automatic move, the escrow. */
+  private showDetails(): void {
     const next = this.state.deadline ? `; ${this.state.deadline.action} automatically at ${this.state.deadline.at}` : '';
     setCurrentDetails(`Status: **${this.state.status}**${next}. Escrow ${this.state.total} ${this.state.currency}.`);
   }

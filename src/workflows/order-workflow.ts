@@ -3,11 +3,13 @@ import {
   ParentClosePolicy, proxyLocalActivities, setCurrentDetails, setHandler, startChild, upsertSearchAttributes, uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { summary } from './activity-summary.js';
 import type { OrderDraft } from '../domain/order.js';
 import { isErrorCode, MESSAGES } from '../domain/errors.js';
 import { priceOrder } from '../domain/pricing.js';
+import { ORDER_STATUS, type OrderStatus } from '../domain/vocabularies.js';
 import { deliveryWorkflowId } from '../contracts/delivery.js';
 import { deliveryWorkflow } from './delivery-workflow.js';
 import { placeOrderUpdate, type OrderWorkflowInput, type OrderWorkflowResult } from '../contracts/order.js';
@@ -26,7 +28,7 @@ const paymentActivity = proxyLocalActivities<Activities>({
 });
 // Recording the paid order gets a bounded number of tries: if it cannot be written within about
 // two minutes, the customer's money goes back (compensation) rather than waiting in escrow forever.
-const recordActivity = proxyLocalActivities<Activities>({
+const recordOrderActivity = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds', maximumAttempts: 8 },
 });
@@ -51,14 +53,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     return outcome!.result;
   });
   try {
-    const result = await placeOrder(input);
+    const result = await payAndRecord(input);
     outcome = { result: result.answer };
     await CancellationScope.nonCancellable(() => startDelivery(input, result));
     return result.answer;
   } catch (err) {
     if (err instanceof ApplicationFailure) {
       outcome = { failure: err };
-      upsertSearchAttributes([{ key: OrderStatusKey, value: 'FAILED' }]);
+      setStatus(ORDER_STATUS.FAILED);
     }
     throw err;
   }
@@ -66,7 +68,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
 
 interface Placed { answer: OrderWorkflowResult; draft: OrderDraft }
 
-async function placeOrder(input: OrderWorkflowInput): Promise<Placed> {
+async function payAndRecord(input: OrderWorkflowInput): Promise<Placed> {
   const validated = await cancellable(() => refused(() => catalogActivity.validateOrder.executeWithOptions(
     summary(`validate service #${input.serviceId} and ${input.upgradeIds.length} upgrade(s)`),
     [{ serviceId: input.serviceId, upgradeIds: input.upgradeIds, methodType: input.methodType }],
@@ -88,15 +90,22 @@ async function placeOrder(input: OrderWorkflowInput): Promise<Placed> {
     ));
     await recordOrCompensate(draft, deliveryId);
   });
-  upsertSearchAttributes([
+  setStatus(ORDER_STATUS.COMPLETED, [
     { key: ProviderIdKey, value: String(validated.providerId) },
     { key: OrderTotalKey, value: price.total },
-    { key: OrderStatusKey, value: 'COMPLETED' },
   ]);
   return {
-    answer: { orderId: input.orderId, status: 'COMPLETED', total: price.total, currency: draft.currency, deliveryId },
+    answer: { orderId: input.orderId, status: ORDER_STATUS.COMPLETED, total: price.total, currency: draft.currency, deliveryId },
     draft,
   };
+}
+
+/**
+ * The one place the order's status is set (reference-app-orders-go's updateStatus()): it is the
+ * OrderStatus search attribute, upserted with whatever else became known at the same step.
+ */
+function setStatus(status: OrderStatus, known: SearchAttributePair[] = []): void {
+  upsertSearchAttributes([...known, { key: OrderStatusKey, value: status }]);
 }
 
 /** The delivery outlives the order workflow: it runs for days while the order is already paid. */
@@ -126,7 +135,7 @@ async function startDelivery(input: OrderWorkflowInput, { answer, draft }: Place
 
 async function recordOrCompensate(draft: OrderDraft, deliveryId: string): Promise<void> {
   try {
-    await recordActivity.recordOrder.executeWithOptions(summary('record the paid order and its delivery (NEW)'), [{ draft, deliveryId }]);
+    await recordOrderActivity.recordOrder.executeWithOptions(summary('record the paid order and its delivery (NEW)'), [{ draft, deliveryId }]);
   } catch (err) {
     // The money is in escrow but the order could not be recorded: give it back, then say so.
     await paymentActivity.refundPayment.executeWithOptions(
