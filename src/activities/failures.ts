@@ -1,9 +1,9 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { refusalFailure } from '../contracts/refusals.js';
 import { GuardRefusal, IdempotencyConflictError } from '../db/ledger.js';
 import { DomainError, GUARD_REFUSED, TRANSFER_KEY_CONFLICT } from '../domain/errors.js';
 import type { Metrics } from '../observability/metrics.js';
-
 
 /**
  * Business refusals leave an activity as non-retryable ApplicationFailures typed by their error code;
@@ -15,14 +15,7 @@ export async function refusalsAsFailures<T>(work: () => Promise<T>, metrics?: Me
   try {
     return await work();
   } catch (err) {
-    if (err instanceof DomainError) {
-      throw ApplicationFailure.create({
-        message: err.message,
-        type: err.code,
-        nonRetryable: true,
-        details: err.errors ? [{ errors: err.errors }] : [],
-      });
-    }
+    if (err instanceof DomainError) throw refusalFailure(err);
     if (err instanceof GuardRefusal || err instanceof IdempotencyConflictError) {
       const type = err instanceof GuardRefusal ? GUARD_REFUSED : TRANSFER_KEY_CONFLICT;
       const guard = err instanceof GuardRefusal ? err.guard : 'transfer_key';

@@ -1,17 +1,15 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { DomainError, isErrorCode, type FieldErrors } from '../domain/errors.js';
+import { refusalIn } from '../contracts/refusals.js';
+import { DomainError } from '../domain/errors.js';
 
 /**
- * The one translation of a Temporal failure into a business refusal, by type: a workflow or an
- * Update that failed with an ApplicationFailure typed by one of our error codes (with its field
- * errors, if any) becomes that DomainError; anything else is not a refusal (undefined).
+ * A Temporal failure as the caller meets it, as a business refusal: a workflow or an Update that
+ * failed with a refusal (src/contracts/refusals.ts unpacks it) becomes that DomainError; anything
+ * else is not a refusal (undefined).
  */
 export function refusalOf(err: unknown): DomainError | undefined {
   if (err instanceof DomainError) return err;
-  if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  const { type, message, details } = err.cause;
-  if (!isErrorCode(type)) return undefined;
-  const errors = (details?.[0] as { errors?: FieldErrors } | undefined)?.errors;
-  return new DomainError(type, message, errors);
+  if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError)) return undefined;
+  const refusal = refusalIn(err.cause);
+  return refusal && new DomainError(refusal.code, refusal.message, refusal.errors);
 }

@@ -13,6 +13,7 @@ import {
   deliveryStateQuery, deliverySignals, deliveryUpdates,
   type DeliveryState, type DeliveryWorkflowInput, type TransitionRecord,
 } from '../contracts/delivery.js';
+import { refusalFailure } from '../contracts/refusals.js';
 import { DeliveryStatusKey, OrderStatusKey } from '../contracts/search-attributes.js';
 
 // Each write is one idempotent database transaction (event key, transfer keys): retried until the
@@ -81,12 +82,12 @@ class DeliveryRun {
     for (const action of DELIVERY_ACTIONS) {
       setHandler(deliveryUpdates[action], async ({ actor, reason }) => {
         const done = await this.move(action, actor, reason, updateEventKey(this.input.deliveryId, currentUpdateInfo()!.id));
-        if (!done) throw ApplicationFailure.create({ type: 'INVALID_TRANSITION', message: invalidTransitionMessage(action, this.state.status), nonRetryable: true });
+        if (!done) throw refusalFailure({ code: 'INVALID_TRANSITION', message: invalidTransitionMessage(action, this.state.status) });
         return this.state;
       }, {
         validator: ({ actor }) => {
           const verdict = transition(this.state.status, action, actor, this.parties);
-          if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
+          if (!verdict.ok) throw refusalFailure(verdict);
         },
       });
       setHandler(deliverySignals[action], async ({ reason } = {}) => {
@@ -168,7 +169,7 @@ class DeliveryRun {
    */
   private async move(action: DeliveryAction, actor: Actor, reason: string | undefined, eventKey: string): Promise<boolean> {
     const verdict = transition(this.state.status, action, actor, this.parties);
-    if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
+    if (!verdict.ok) throw refusalFailure(verdict);
     const record: TransitionRecord = { from: verdict.from, to: verdict.to, actorRole: actor.role, actorId: actor.id, reason: reason ?? null, at: new Date().toISOString() };
     this.setStatus(verdict.to);
     this.state.history.push(record);

@@ -7,12 +7,13 @@ import type { SearchAttributePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { summary } from './activity-summary.js';
 import type { OrderDraft } from '../domain/order.js';
-import { isErrorCode, MESSAGES } from '../domain/errors.js';
+import { MESSAGES } from '../domain/errors.js';
 import { priceOrder } from '../domain/pricing.js';
 import { ORDER_STATUS, type OrderStatus } from '../domain/vocabularies.js';
 import { deliveryWorkflowId } from '../contracts/delivery.js';
 import { deliveryWorkflow } from './delivery-workflow.js';
 import { placeOrderUpdate, type OrderWorkflowInput, type OrderWorkflowResult } from '../contracts/order.js';
+import { refusalFailure, refusalIn } from '../contracts/refusals.js';
 import { DeliveryStatusKey, OrderStatusKey, OrderTotalKey, ProviderIdKey } from '../contracts/search-attributes.js';
 
 // Reads of the catalog: quick, harmless to repeat, retried until the database answers.
@@ -143,14 +144,12 @@ async function recordOrCompensate(draft: OrderDraft, deliveryId: string): Promis
       [{ orderId: draft.orderId, customerId: draft.customerId, amount: draft.price.total }],
     );
     await paymentActivity.markOrderFailed.executeWithOptions(summary('mark the order FAILED'), [{ draft, failureCode: 'RECORD_FAILED' }]);
-    throw ApplicationFailure.create({
-      message: MESSAGES.ORDER_FAILED, type: 'ORDER_FAILED', nonRetryable: true, cause: err as Error,
-    });
+    throw refusalFailure({ code: 'ORDER_FAILED', message: MESSAGES.ORDER_FAILED }, err as Error);
   }
 }
 
-const orderCancelled = () => ApplicationFailure.create({
-  message: 'The order was cancelled before it was paid; nothing was charged.', type: 'ORDER_CANCELLED', nonRetryable: true,
+const orderCancelled = () => refusalFailure({
+  code: 'ORDER_CANCELLED', message: 'The order was cancelled before it was paid; nothing was charged.',
 });
 
 /** A step that a cancellation request may interrupt: the order then ends as ORDER_CANCELLED. */
@@ -168,11 +167,7 @@ async function refused<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (err) {
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
-      throw ApplicationFailure.create({
-        message: err.cause.message, type: err.cause.type, nonRetryable: true, details: err.cause.details ?? undefined,
-      });
-    }
-    throw err;
+    const refusal = err instanceof ActivityFailure ? refusalIn(err.cause) : undefined;
+    throw refusal ? refusalFailure(refusal) : err;
   }
 }
