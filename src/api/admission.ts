@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { DomainError } from '../domain/errors.js';
+import { RetryLater } from './errors.js';
 
 export interface AdmissionSettings {
   /** The most orders in flight in this process, whatever the measurements say (ORDERS_MAX_IN_FLIGHT). */
@@ -73,7 +73,7 @@ export class AdaptiveLimit {
 export function admission(limiter: AdaptiveLimit): MiddlewareHandler {
   return async (_c, next) => {
     if (!limiter.tryAcquire()) {
-      throw new DomainError('UNAVAILABLE', 'The system is at capacity; nothing was charged. Retry shortly.', undefined, 1);
+      throw new RetryLater('The system is at capacity; nothing was charged. Retry shortly.', 1);
     }
     try {
       await next();

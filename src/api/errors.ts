@@ -38,8 +38,15 @@ export function errorBody(code: ErrorCode, message: string, errors?: FieldErrors
   return { success: false, message, code, data: null, ...(errors ? { errors } : {}) };
 }
 
+/** UNAVAILABLE with when the client may try again: Retry-After is HTTP's, so it lives at the edge. */
+export class RetryLater extends DomainError {
+  constructor(message: string, readonly retryAfterS: number) {
+    super('UNAVAILABLE', message);
+  }
+}
+
 export function errorResponse(c: Context, error: DomainError): Response {
-  if (error.code === 'UNAVAILABLE') c.header('Retry-After', String(error.retryAfterS ?? 5));
+  if (error.code === 'UNAVAILABLE') c.header('Retry-After', String(error instanceof RetryLater ? error.retryAfterS : 5));
   return c.json(errorBody(error.code, error.message, error.errors), STATUS_OF[error.code]);
 }
 

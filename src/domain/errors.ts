@@ -57,8 +57,6 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly errors?: FieldErrors,
-    /** For UNAVAILABLE: when the client may try again, in seconds. */
-    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'DomainError';
