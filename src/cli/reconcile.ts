@@ -7,7 +7,7 @@
  */
 import { loadConfigOrExit } from '../config.js';
 import { createSql } from '../db/client.js';
-import { reconcileAll } from '../repair/deliveries.js';
+import { reconcileAll } from '../services/repairing.js';
 import { devServerAddress } from '../runtime/dev-server.js';
 import { embeddedDatabaseUrl } from '../runtime/embedded-postgres.js';
 import { connectClient } from '../temporal/connection.js';

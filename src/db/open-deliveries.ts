@@ -1,5 +1,5 @@
 /**
- * The open deliveries as reconciliation's workflow check reads them (src/repair/workflow-check.ts):
+ * The open deliveries as reconciliation's workflow check reads them (src/services/workflow-check.ts):
  * counts and small batches, never every row. Served by the index on (status, created_at)
  * (migrations/003), so each query scans the open deliveries at most, never the history.
  */

@@ -8,7 +8,7 @@ import { createUser, findUser, issueToken, revokeToken } from '../../db/users.js
 import { CATALOG_STATUSES, ROLES } from '../../domain/vocabularies.js';
 import { DomainError } from '../../domain/errors.js';
 import { depositKey } from '../../domain/keys.js';
-import { reconcileAll, resumeDelivery, type RepairDeps } from '../../repair/deliveries.js';
+import { reconcileAll, resumeDelivery, type RepairDeps } from '../../services/repairing.js';
 import { allow } from '../auth.js';
 import { ok } from '../envelope.js';
 import { deliveryJson, serviceJson } from '../presenters.js';

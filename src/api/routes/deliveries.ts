@@ -3,7 +3,7 @@ import type { Sql } from '../../db/client.js';
 import { listDeliveries } from '../../db/deliveries.js';
 import { DELIVERY_ACTIONS, DELIVERY_STATUSES, MOVES } from '../../domain/delivery.js';
 import { allow } from '../auth.js';
-import { driveDelivery, visibleDelivery, type DriveDeps } from '../drive-delivery.js';
+import { driveDelivery, visibleDelivery, type DriveDeps } from '../../services/delivering.js';
 import { positionAfter, timeCursor } from '../cursor.js';
 import { listOf, ok } from '../envelope.js';
 import { deliveryJson } from '../presenters.js';

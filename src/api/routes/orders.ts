@@ -9,7 +9,7 @@ import { PAYMENT_METHODS } from '../../domain/payment.js';
 import { allow } from '../auth.js';
 import { positionAfter, timeCursor } from '../cursor.js';
 import { listOf, ok } from '../envelope.js';
-import { placeOrder, type PlaceOrderDeps } from '../place-order.js';
+import { placeOrder, type PlaceOrderDeps } from '../../services/ordering.js';
 import { orderJson } from '../presenters.js';
 import { listSchema, OrderSchema, success } from '../schemas.js';
 import { enumField, IdempotencyHeader, idField, listQuery, pageSize, uuidParam } from '../validation.js';

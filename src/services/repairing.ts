@@ -1,6 +1,7 @@
 /**
- * Operators' repairs that need both the database and Temporal, composed above both (SYSTEM.md §7):
- * finding open deliveries whose workflow was ended by hand (Terminate), and resuming them.
+ * The operators' use cases, which need both the database and Temporal (SYSTEM.md §7): reconciliation
+ * (the ledger's checks and the check that every open delivery has a running workflow,
+ * workflow-check.ts), and resuming an open delivery whose workflow was ended by hand (Terminate).
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';

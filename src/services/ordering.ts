@@ -8,7 +8,7 @@ import type { MethodType } from '../domain/payment.js';
 import {
   ORDER_WORKFLOW_TYPE, orderWorkflowId, PLACE_ORDER_UPDATE_ID, placeOrderUpdate, type OrderWorkflow, type OrderWorkflowInput,
 } from '../contracts/order.js';
-import { refusalOf } from './workflow-refusals.js';
+import { refusalOf } from './refusals.js';
 import { orderSearchAttributes } from '../contracts/search-attributes.js';
 
 export interface PlaceOrderDeps { sql: Sql; temporal: Client; taskQueue: string }

@@ -9,7 +9,7 @@ import { isFinal, transition, type DeliveryAction } from '../domain/delivery.js'
 import { DomainError } from '../domain/errors.js';
 import { deliveryUpdates, deliveryWorkflowId } from '../contracts/delivery.js';
 import { transitionUpdateId, updateEventKey } from '../domain/keys.js';
-import { refusalOf } from './workflow-refusals.js';
+import { refusalOf } from './refusals.js';
 
 export interface DriveDeps { sql: Sql; temporal: Client }
 
