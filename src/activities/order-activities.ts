@@ -2,9 +2,8 @@ import { upgradesByIds, findService } from '../db/catalog.js';
 import type { Sql } from '../db/client.js';
 import { transfer } from '../db/ledger.js';
 import { insertPaidOrder, markOrderFailed } from '../db/orders.js';
-import type { OrderDraft } from '../domain/order.js';
+import type { CatalogTerms, OrderDraft, OrderRequest } from '../domain/order.js';
 import { checkOrderRequest } from '../domain/order-validation.js';
-import type { MethodType } from '../domain/payment.js';
 import type { Rates } from '../domain/pricing.js';
 import type { DeliveryDeadlines } from '../domain/delivery.js';
 import { paymentKey, refundKey } from '../domain/keys.js';
@@ -19,20 +18,10 @@ export interface OrderActivityDeps {
   metrics?: Metrics;
 }
 
-export interface ValidatedOrder {
-  providerId: number;
-  serviceName: string;
-  servicePrice: number;
-  upgrades: { id: number; name: string; price: number }[];
-  rates: Rates;
-  currency: string;
-  deadlines: DeliveryDeadlines;
-}
-
 export function createOrderActivities({ sql, money, delivery, metrics }: OrderActivityDeps) {
   return {
     /** Reads the catalog and applies the seed's checks; the rates and deadlines in force are snapshotted here. */
-    async validateOrder(input: { serviceId: number; upgradeIds: number[]; methodType: MethodType }): Promise<ValidatedOrder> {
+    async validateOrder(input: OrderRequest): Promise<CatalogTerms> {
       return refusalsAsFailures(async () => {
         const [service, upgrades] = await Promise.all([
           findService(sql, input.serviceId),

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, DeliveryAction, DeliveryDeadlines, DeliveryStatus, TransitionRecord } from '../domain/delivery.js';
+import type { OrderDraft } from '../domain/order.js';
 import type { PayoutSplit, Rates } from '../domain/pricing.js';
 
 /** The delivery workflow's contract: the API, the worker and the tests import names from here only. */
@@ -24,6 +25,24 @@ export interface DeliveryWorkflowInput {
    */
   status?: DeliveryStatus;
   history?: TransitionRecord[];
+}
+
+/** What a delivery's workflow needs of its order: the paid draft has it all; a resume reads it back. */
+export type DeliveredOrder = Pick<OrderDraft, 'orderId' | 'customerId' | 'providerId' | 'serviceId' | 'currency' | 'rates' | 'deadlines'>
+  & { price: Pick<OrderDraft['price'], 'total'> };
+
+/**
+ * The one place a DeliveryWorkflowInput is built: for a new delivery (the order workflow's child),
+ * or, with where it stands in the database, for an operator's resume. The fields in the order the
+ * running workflows were started with.
+ */
+export function deliveryWorkflowInput(
+  order: DeliveredOrder, deliveryId: string, resumeFrom?: Pick<DeliveryWorkflowInput, 'status' | 'history'>,
+): DeliveryWorkflowInput {
+  return {
+    orderId: order.orderId, deliveryId, customerId: order.customerId, providerId: order.providerId, serviceId: order.serviceId,
+    total: order.price.total, currency: order.currency, rates: order.rates, deadlines: order.deadlines, ...resumeFrom,
+  };
 }
 
 /** What a provider, customer or admin sends with a transition (an Update, from the API). */

@@ -1,5 +1,5 @@
 import { defineUpdate } from '@temporalio/workflow';
-import type { MethodType } from '../domain/payment.js';
+import type { PlacedOrder } from '../domain/order.js';
 import type { ORDER_STATUS } from '../domain/vocabularies.js';
 
 /** The order workflow's contract: the API, the worker and the tests import names from here only. */
@@ -8,13 +8,8 @@ export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
 /** The reverse: the order id of an `order-<orderId>` workflow id. */
 export const orderIdOfOrderWorkflow = (workflowId: string): string => workflowId.replace(/^order-/, '');
 
-export interface OrderWorkflowInput {
-  orderId: string;
-  customerId: number;
-  serviceId: number;
-  methodType: MethodType;
-  upgradeIds: number[];
-}
+/** The order as placed (src/domain/order.ts), unchanged on the wire. */
+export type OrderWorkflowInput = PlacedOrder;
 
 /** The workflow's signature, so callers start it typed by name without importing workflow code. */
 export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderWorkflowResult>;

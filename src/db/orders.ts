@@ -4,7 +4,7 @@ import type { Fragment, Sql, Tx } from './client.js';
 import { createDeliveryForOrder } from './deliveries.js';
 import { afterPosition, EXACT_TIME, ownerParam, pageOf, seekPlan, type Page, type Position } from './keyset.js';
 
-import type { OrderDraft } from '../domain/order.js';
+import type { OrderedUpgrade, OrderRecord } from '../domain/order.js';
 import type { MethodType } from '../domain/payment.js';
 
 export interface Order {
@@ -15,7 +15,7 @@ export interface Order {
   serviceId: number;
   serviceName: string;
   methodType: MethodType;
-  upgrades: { id: number; name: string; price: number }[];
+  upgrades: OrderedUpgrade[];
   subtotal: number;
   tax: number;
   total: number;
@@ -36,17 +36,10 @@ export interface Order {
  * OrderObserver runs in the order's own transaction), so the answer's delivery exists the moment
  * the order does. Idempotent by order id: a retried activity finds the rows already there.
  */
-export async function insertPaidOrder(sql: Sql, draft: OrderDraft, deliveryId: string): Promise<void> {
+export async function insertPaidOrder(sql: Sql, draft: OrderRecord, deliveryId: string): Promise<void> {
   await sql.begin(async (tx) => {
-    const inserted = await tx`
-      INSERT INTO orders (id, customer_id, provider_id, service_id, service_name, service_price, method_type,
-        status, subtotal, tax, total, currency, tax_rate_bp, platform_fee_bp, accept_timeout_ms, review_timeout_ms, paid_at)
-      VALUES (${draft.orderId}, ${draft.customerId}, ${draft.providerId}, ${draft.serviceId}, ${draft.serviceName},
-        ${draft.servicePrice}, ${draft.methodType}, 'COMPLETED', ${draft.price.subtotal}, ${draft.price.tax},
-        ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp},
-        ${draft.deadlines.acceptTimeoutMs}, ${draft.deadlines.reviewTimeoutMs}, now())
-      ON CONFLICT (id) DO NOTHING RETURNING id`;
-    if (inserted.length === 0) return;
+    const inserted = await insertOrder(tx, draft, { status: 'COMPLETED', deadlines: draft.deadlines, paidAt: tx`now()`, failureCode: null }, tx`DO NOTHING`);
+    if (inserted === 0) return;
     if (draft.upgrades.length > 0) {
       await tx`INSERT INTO order_upgrades ${tx(draft.upgrades.map((u) => ({ order_id: draft.orderId, upgrade_id: u.id, name: u.name, price: u.price })))}`;
     }
@@ -58,14 +51,30 @@ export async function insertPaidOrder(sql: Sql, draft: OrderDraft, deliveryId: s
  * The compensation's record: the payment was refunded, so the order is FAILED whether or not
  * the COMPLETED row had been written before the failure.
  */
-export async function markOrderFailed(sql: Tx, draft: OrderDraft, failureCode: string): Promise<void> {
-  await sql`
+export async function markOrderFailed(sql: Tx, draft: OrderRecord, failureCode: string): Promise<void> {
+  await insertOrder(sql, draft, { status: 'FAILED', deadlines: null, paidAt: null, failureCode },
+    sql`DO UPDATE SET status = 'FAILED', failure_code = excluded.failure_code, updated_at = now()`);
+}
+
+/**
+ * The one INSERT of an order row: the draft's columns and its outcome (a paid order keeps its
+ * deadlines and when it was paid; a failed one its failure code). Returns how many rows it wrote.
+ */
+async function insertOrder(sql: Tx, draft: OrderRecord, outcome: {
+  status: Extract<OrderStatus, 'COMPLETED' | 'FAILED'>;
+  deadlines: OrderRecord['deadlines'] | null;
+  paidAt: Fragment | null;
+  failureCode: string | null;
+}, onConflict: Fragment): Promise<number> {
+  const written = await sql`
     INSERT INTO orders (id, customer_id, provider_id, service_id, service_name, service_price, method_type,
-      status, subtotal, tax, total, currency, tax_rate_bp, platform_fee_bp, failure_code)
+      status, subtotal, tax, total, currency, tax_rate_bp, platform_fee_bp, accept_timeout_ms, review_timeout_ms, paid_at, failure_code)
     VALUES (${draft.orderId}, ${draft.customerId}, ${draft.providerId}, ${draft.serviceId}, ${draft.serviceName},
-      ${draft.servicePrice}, ${draft.methodType}, 'FAILED', ${draft.price.subtotal}, ${draft.price.tax},
-      ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp}, ${failureCode})
-    ON CONFLICT (id) DO UPDATE SET status = 'FAILED', failure_code = excluded.failure_code, updated_at = now()`;
+      ${draft.servicePrice}, ${draft.methodType}, ${outcome.status}, ${draft.price.subtotal}, ${draft.price.tax},
+      ${draft.price.total}, ${draft.currency}, ${draft.rates.taxRateBp}, ${draft.rates.platformFeeBp},
+      ${outcome.deadlines?.acceptTimeoutMs ?? null}, ${outcome.deadlines?.reviewTimeoutMs ?? null}, ${outcome.paidAt}, ${outcome.failureCode})
+    ON CONFLICT (id) ${onConflict} RETURNING id`;
+  return written.length;
 }
 
 export async function findOrder(sql: Tx, id: string, customerId?: number): Promise<Order | undefined> {

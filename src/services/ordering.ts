@@ -4,7 +4,7 @@ import type { Sql } from '../db/client.js';
 import { findOrder, type Order } from '../db/orders.js';
 import { claimOrderKey, recordOrderRefusal } from '../db/requests.js';
 import { DomainError, MESSAGES } from '../domain/errors.js';
-import type { MethodType } from '../domain/payment.js';
+import type { OrderRequest } from '../domain/order.js';
 import {
   ORDER_WORKFLOW_TYPE, orderWorkflowId, PLACE_ORDER_UPDATE_ID, placeOrderUpdate, type OrderWorkflow, type OrderWorkflowInput,
 } from '../contracts/order.js';
@@ -12,7 +12,6 @@ import { refusalOf } from './refusals.js';
 import { orderSearchAttributes } from '../contracts/search-attributes.js';
 
 export interface PlaceOrderDeps { sql: Sql; temporal: Client; taskQueue: string }
-export interface OrderRequest { serviceId: number; methodType: MethodType; upgradeIds: number[] }
 
 /**
  * Places an order in one round trip to Temporal: Update-with-Start on the OrderWorkflow, whose

@@ -10,7 +10,7 @@ import { findOrder } from '../db/orders.js';
 import { reconcile, summarise, type ReconcileOptions, type Reconciliation } from '../db/reconciliation.js';
 import { isFinal } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
-import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryWorkflow } from '../contracts/delivery.js';
+import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, deliveryWorkflowInput, type DeliveryWorkflow } from '../contracts/delivery.js';
 import { orderSearchAttributes } from '../contracts/search-attributes.js';
 import { workflowCheck } from './workflow-check.js';
 
@@ -44,16 +44,15 @@ export async function resumeDelivery(deps: RepairDeps, deliveryId: string): Prom
       // A running workflow is never replaced; a closed one (terminated, failed) may be followed.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      args: [{
-        orderId: order.id, deliveryId: delivery.id, customerId: order.customerId, providerId: order.providerId,
-        serviceId: order.serviceId, total: order.total, currency: order.currency,
+      args: [deliveryWorkflowInput({
+        orderId: order.id, customerId: order.customerId, providerId: order.providerId, serviceId: order.serviceId,
+        price: { total: order.total }, currency: order.currency,
         rates: { taxRateBp: order.taxRateBp, platformFeeBp: order.platformFeeBp },
         deadlines: {
           acceptTimeoutMs: order.acceptTimeoutMs ?? deps.delivery.acceptTimeoutMs,
           reviewTimeoutMs: order.reviewTimeoutMs ?? deps.delivery.reviewTimeoutMs,
         },
-        status: delivery.status, history: historyOf(delivery.history),
-      }],
+      }, delivery.id, { status: delivery.status, history: historyOf(delivery.history) })],
       staticSummary: `Delivery of ${order.serviceName} to customer #${order.customerId}, ${order.total} ${order.currency} in escrow (resumed)`,
       staticDetails: `Resumed by an operator from the database at status **${delivery.status}**; deadlines count from the resume.`,
       typedSearchAttributes: orderSearchAttributes({

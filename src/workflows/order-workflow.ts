@@ -10,7 +10,7 @@ import type { OrderDraft } from '../domain/order.js';
 import { MESSAGES } from '../domain/errors.js';
 import { priceOrder } from '../domain/pricing.js';
 import { ORDER_STATUS, type OrderStatus } from '../domain/vocabularies.js';
-import { deliveryWorkflowId } from '../contracts/delivery.js';
+import { deliveryWorkflowId, deliveryWorkflowInput } from '../contracts/delivery.js';
 import { deliveryWorkflow } from './delivery-workflow.js';
 import { placeOrderUpdate, type OrderWorkflowInput, type OrderWorkflowResult } from '../contracts/order.js';
 import { refusalFailure, refusalIn } from '../contracts/refusals.js';
@@ -117,10 +117,7 @@ async function startDelivery(input: OrderWorkflowInput, { answer, draft }: Place
     taskQueue: workflowInfo().taskQueue,
     parentClosePolicy: ParentClosePolicy.ABANDON,
     cancellationType: ChildWorkflowCancellationType.ABANDON,
-    args: [{
-      orderId: input.orderId, deliveryId: answer.deliveryId, customerId: input.customerId, providerId: draft.providerId,
-      serviceId: input.serviceId, total: answer.total, currency: answer.currency, rates: draft.rates, deadlines,
-    }],
+    args: [deliveryWorkflowInput(draft, answer.deliveryId)],
     staticSummary: `Delivery of ${draft.serviceName} to customer #${input.customerId}, ${answer.total} ${answer.currency} in escrow`,
     staticDetails: [
       `**Order** ${input.orderId}`,
