@@ -7,7 +7,7 @@ import { loadConfigOrExit } from './src/config.js';
 import { createSql } from './src/db/client.js';
 import { createLogger } from './src/logger.js';
 import { connectWorker } from './src/temporal/connection.js';
-import { installRuntime, sdkLogLevelFor, sdkMetricsUrl } from './src/temporal/runtime.js';
+import { installSdkRuntime, sdkLogLevelFor, sdkMetricsUrl } from './src/temporal/sdk-runtime.js';
 import { createMetrics, metricsText } from './src/observability/metrics.js';
 import { freePort } from './src/runtime/free-port.js';
 import { createWorkerRole } from './src/roles.js';
@@ -19,7 +19,7 @@ if (!config.database.url || !config.temporal.address) {
   process.exit(2);
 }
 
-installRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
+installSdkRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
 const metrics = createMetrics();
 // This role's own /metrics: payouts and refunds counted by its activities, and the SDK's series.
 const metricsServer = createServer((_req, res) => {

@@ -10,7 +10,7 @@ import { loadConfigOrExit } from '../src/config.js';
 import { createSql } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { connectWorker } from '../src/temporal/connection.js';
-import { installRuntime, sdkLogLevelFor } from '../src/temporal/runtime.js';
+import { installSdkRuntime, sdkLogLevelFor } from '../src/temporal/sdk-runtime.js';
 import { createWorker } from '../src/temporal/worker.js';
 
 const config = loadConfigOrExit();
@@ -19,7 +19,7 @@ if (!config.database.url || !config.temporal.address) {
   log.error('bench/floor-worker.ts needs DATABASE_URL and TEMPORAL_ADDRESS');
   process.exit(2);
 }
-installRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log });
+installSdkRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log });
 const sql = createSql(config.database.url, { max: 1 }); // never used: no floor workflow runs an activity
 const connection = await connectWorker(config.temporal, config.temporal.address);
 const worker = await createWorker({

@@ -11,7 +11,7 @@ import { startTemporalDevServer } from './runtime/dev-server.js';
 import { startEmbeddedPostgres } from './runtime/embedded-postgres.js';
 import { ensureTemporalCli } from './runtime/temporal-cli.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
-import { installRuntime, sdkLogLevelFor, sdkMetricsUrl } from './temporal/runtime.js';
+import { installSdkRuntime, sdkLogLevelFor, sdkMetricsUrl } from './temporal/sdk-runtime.js';
 import { createMetrics } from './observability/metrics.js';
 import { freePort } from './runtime/free-port.js';
 import { SEARCH_ATTRIBUTES } from './contracts/search-attributes.js';
@@ -43,7 +43,7 @@ export async function startSystem(config: Config, log: Logger, options: { bundle
   try {
     // One process, one SDK runtime: its logs through ours, its metrics on a free local port that
     // the API's /metrics appends to this process's own.
-    installRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
+    installSdkRuntime({ level: sdkLogLevelFor(config.logLevel), logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
     const metrics = createMetrics();
     const dataDir = resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
-import { installRuntime } from './runtime.js';
+import { installSdkRuntime } from './sdk-runtime.js';
 
 type TemporalSettings = Config['temporal'];
 
@@ -20,6 +20,6 @@ export async function connectClient(settings: TemporalSettings, address: string)
 }
 
 export async function connectWorker(settings: TemporalSettings, address: string): Promise<NativeConnection> {
-  installRuntime(); // a no-op where the process's entry point installed it with its own options
+  installSdkRuntime(); // a no-op where the process's entry point installed it with its own options
   return NativeConnection.connect({ address, ...(await security(settings)) });
 }

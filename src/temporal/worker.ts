@@ -2,13 +2,13 @@ import { fileURLToPath } from 'node:url';
 import type { Duration } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type Activities, type ActivityDeps } from '../activities/index.js';
-import { installRuntime } from './runtime.js';
+import { installSdkRuntime } from './sdk-runtime.js';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundles the workflow code once: the test setup shares the bundle, `npm run build` writes it to a file. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  installRuntime(); // a no-op where the process's entry point installed it with its own options
+  installSdkRuntime(); // a no-op where the process's entry point installed it with its own options
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
 
@@ -35,7 +35,7 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  installRuntime();
+  installSdkRuntime();
   process.env.WORKFLOW_STACK_TRACES = options.stackTraces ? 'on' : 'off';
   const activities = createActivities(options.deps);
   return Worker.create({

@@ -7,7 +7,7 @@ import { reconcile } from '../../src/db/reconciliation.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/runtime/free-port.js';
 import { startSystem } from '../../src/system.js';
-import { installRuntime } from '../../src/temporal/runtime.js';
+import { installSdkRuntime } from '../../src/temporal/sdk-runtime.js';
 import { bundleWorkflows } from '../../src/temporal/worker.js';
 
 declare module 'vitest' {
@@ -48,7 +48,7 @@ export default async function setup(project: TestProject) {
     ADMISSION_MIN_LIMIT: '500',
   });
   const log = createLogger('error', 'test-system', 'json');
-  installRuntime({ level: 'ERROR', logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
+  installSdkRuntime({ level: 'ERROR', logger: log, metricsBindAddress: `127.0.0.1:${await freePort()}` });
   const bundle = await bundleWorkflows();
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);

@@ -8,7 +8,7 @@ import type { Sql } from '../../src/db/client.js';
 import { transfer } from '../../src/db/ledger.js';
 import { createUser } from '../../src/db/users.js';
 import { createWorkerRole } from '../../src/roles.js';
-import { installRuntime } from '../../src/temporal/runtime.js';
+import { installSdkRuntime } from '../../src/temporal/sdk-runtime.js';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowId, type OrderWorkflow } from '../../src/contracts/order.js';
 import { testConfig } from './config.js';
 import { testSql } from './db.js';
@@ -22,7 +22,7 @@ export interface WorkerContext { sql: Sql; client: Client; connection: NativeCon
  */
 export function workerContext(): WorkerContext {
   // Activity failures are what these tests inject; the SDK would log each retry at WARN.
-  installRuntime({ level: 'ERROR' });
+  installSdkRuntime({ level: 'ERROR' });
   const ctx = {} as WorkerContext;
   beforeAll(async () => {
     ctx.sql = testSql();

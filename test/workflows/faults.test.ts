@@ -17,13 +17,13 @@ import { freePort } from '../../src/runtime/free-port.js';
 import { ensureTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes.js';
 import { testSql } from '../support/db.js';
-import { installRuntime } from '../../src/temporal/runtime.js';
+import { installSdkRuntime } from '../../src/temporal/sdk-runtime.js';
 import { orderFixtures, startOrder, withWorker } from '../support/worker.js';
 import { orderIdOfOrderWorkflow } from '../../src/contracts/order.js';
 import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 
 // Activity retries during injected faults are expected here; the SDK would log each at WARN.
-installRuntime({ level: 'ERROR' });
+installSdkRuntime({ level: 'ERROR' });
 
 const quiet = () => undefined;
 

@@ -5,7 +5,7 @@ export type SdkLogLevel = 'WARN' | 'ERROR';
 let installed = false;
 let metricsAddress: string | undefined;
 
-export interface RuntimeOptions {
+export interface SdkRuntimeOptions {
   level?: SdkLogLevel;
   /** The project's logger: the SDK's lines go through it, so they share its format and fields. */
   logger?: Logger;
@@ -19,7 +19,7 @@ export interface RuntimeOptions {
  * no signal handlers of its own, so the process's shutdown order (HTTP, worker, Temporal,
  * PostgreSQL) stays ours.
  */
-export function installRuntime(options: RuntimeOptions = {}): void {
+export function installSdkRuntime(options: SdkRuntimeOptions = {}): void {
   if (installed) return;
   const threshold = options.level === 'ERROR' ? 4 : 3;
   Runtime.install({
@@ -31,7 +31,7 @@ export function installRuntime(options: RuntimeOptions = {}): void {
   metricsAddress = options.metricsBindAddress;
 }
 
-/** Where this process's SDK serves its `temporal_…` metrics, if installRuntime was asked to. */
+/** Where this process's SDK serves its `temporal_…` metrics, if installSdkRuntime was asked to. */
 export function sdkMetricsUrl(): string | undefined {
   return metricsAddress ? `http://${metricsAddress}/metrics` : undefined;
 }
