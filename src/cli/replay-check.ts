@@ -1,5 +1,5 @@
 /**
- * `npx tsx src/cli/replay-check.ts [bundle] [query]`: replays the histories a visibility query
+ * `npm run replay:check -- [bundle] [query]` (`npx tsx src/cli/replay-check.ts …`): replays the histories a visibility query
  * selects (default: every running workflow) against a workflow bundle (default
  * `dist/workflow-bundle.js`, as `npm run build` writes it), before that bundle is rolled out
  * (docs/operations.md §7). Prints each history that does not replay; exits 0 when all replay, 1

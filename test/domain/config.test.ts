@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       .toThrow(/PORT[\s\S]*TAX_RATE_BP[\s\S]*DELIVERY_ACCEPT_TIMEOUT/);
   });
 
-  it.each(['src/main.ts', 'worker.ts', 'api.ts', 'src/cli/temporal-setup.ts', 'src/cli/reconcile.ts'])('%s prints the problems and exits 1, with no stack trace', async (entry) => {
+  it.each(['main.ts', 'worker.ts', 'api.ts', 'src/cli/temporal-setup.ts', 'src/cli/reconcile.ts'])('%s prints the problems and exits 1, with no stack trace', async (entry) => {
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = execFile('node_modules/.bin/tsx', [entry], { env: { ...process.env, ADMIN_TOKEN: 'short', LOG_LEVEL: 'error' } },
         (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));

@@ -1,6 +1,6 @@
-import { loadConfigOrExit } from './config.js';
-import { createLogger } from './logger.js';
-import { startSystem } from './system.js';
+import { loadConfigOrExit } from './src/config.js';
+import { createLogger } from './src/logger.js';
+import { startSystem } from './src/system.js';
 
 /** `npm start`: the whole system with embedded defaults, stopped in order on Ctrl-C. */
 const config = loadConfigOrExit();

@@ -1,12 +1,12 @@
 /**
- * `npx tsx src/runtime/ensure-temporal-cli.ts` (also `npm run temporal:cli`):
+ * `npx tsx src/cli/ensure-temporal-cli.ts` (also `npm run temporal:cli`):
  * find, fetch or build the pinned temporal CLI ahead of time (src/runtime/temporal-cli.ts gives the
  * order), so the first `npm start` or test run does not pay for it.
  *
  * Prints the binary path on stdout (everything else goes to stderr) so scripts
- * can do `TEMPORAL_CLI_PATH=$(npx tsx src/runtime/ensure-temporal-cli.ts)`.
+ * can do `TEMPORAL_CLI_PATH=$(npx tsx src/cli/ensure-temporal-cli.ts)`.
  */
-import { ensureTemporalCli } from './temporal-cli.js';
+import { ensureTemporalCli } from '../runtime/temporal-cli.js';
 
 const log = (msg: string): void => console.error(msg);
 
