@@ -1,4 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { DeliveryStatus } from '../domain/delivery.js';
+import type { OrderStatus } from '../domain/vocabularies.js';
 
 /**
  * The custom search attributes of SYSTEM.md §7. The dev server registers them from SEARCH_ATTRIBUTES
@@ -23,8 +25,8 @@ export const SEARCH_ATTRIBUTES = Object.fromEntries(
  * knows no provider or total yet; a resumed delivery knows everything).
  */
 export function orderSearchAttributes(order: {
-  orderId: string; customerId: number; serviceId: number; orderStatus: string;
-  providerId?: number; total?: number; deliveryStatus?: string;
+  orderId: string; customerId: number; serviceId: number; orderStatus: OrderStatus;
+  providerId?: number; total?: number; deliveryStatus?: DeliveryStatus;
 }): SearchAttributePair[] {
   return [
     { key: OrderIdKey, value: order.orderId },

@@ -5,6 +5,7 @@ import { findOrder, type Order } from '../db/orders.js';
 import { claimOrderKey, recordOrderRefusal } from '../db/requests.js';
 import { DomainError, MESSAGES } from '../domain/errors.js';
 import type { OrderRequest } from '../domain/order.js';
+import { ORDER_STATUS } from '../domain/vocabularies.js';
 import {
   ORDER_WORKFLOW_TYPE, orderWorkflowId, PLACE_ORDER_UPDATE_ID, placeOrderUpdate, type OrderWorkflow, type OrderWorkflowInput,
 } from '../contracts/order.js';
@@ -54,7 +55,7 @@ export async function placeOrder(
 
 /** A FAILED order row is the compensation's record: its answer is ORDER_FAILED, also on replay. */
 function answerOf(order: Order): Order {
-  if (order.status === 'FAILED') throw new DomainError('ORDER_FAILED', MESSAGES.ORDER_FAILED);
+  if (order.status === ORDER_STATUS.FAILED) throw new DomainError('ORDER_FAILED', MESSAGES.ORDER_FAILED);
   return order;
 }
 
@@ -75,7 +76,7 @@ async function runOrder(deps: PlaceOrderDeps, input: OrderWorkflowInput): Promis
       `**Service** #${input.serviceId}, upgrades ${input.upgradeIds.length > 0 ? input.upgradeIds.map((id) => `#${id}`).join(', ') : 'none'}`,
       `**Payment** ${input.methodType}; the total is in the current details once priced`,
     ].join('\n\n'),
-    typedSearchAttributes: orderSearchAttributes({ ...input, orderStatus: 'PENDING' }),
+    typedSearchAttributes: orderSearchAttributes({ ...input, orderStatus: ORDER_STATUS.PENDING }),
   });
   try {
     await deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
