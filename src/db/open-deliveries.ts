@@ -72,6 +72,22 @@ export async function openDeliveriesCreatedFrom(
     ORDER BY created_at, id LIMIT ${limit}`;
 }
 
+/**
+ * The database's clock, which wrote every `created_at`: `before` is the start-up grace's boundary,
+ * and `settled` the point below which no delivery can still appear: the boundary, or earlier if a
+ * transaction that began before it is still open (a delivery's `created_at` is its transaction's
+ * start, so a late commit lands behind a checkpoint set at the boundary).
+ */
+export async function workflowCheckBoundary(sql: Tx, graceMs: number): Promise<{ before: Date; settled: Date }> {
+  const [row] = await sql<{ before: Date; settled: Date }[]>`
+    WITH boundary AS (SELECT now() - make_interval(secs => ${graceMs / 1000}) AS before)
+    SELECT before, least(before, (
+      SELECT min(xact_start) FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid())) AS settled
+    FROM boundary`;
+  return row!;
+}
+
 /** Before when the workflow check last found every open delivery tracked (migrations/008); undefined before its first pass. */
 export async function readWorkflowCheckpoint(sql: Tx): Promise<Date | undefined> {
   const [row] = await sql<{ before: Date }[]>`SELECT verified_before AS before FROM workflow_check_checkpoint`;

@@ -10,17 +10,18 @@
  *   a moment) and dropped if a newer run of the same workflow id is running (a Reset or a resume).
  * - A delivery whose workflow never started at all gets the start-up grace. By default the check
  *   looks only at the open deliveries created since its checkpoint (migrations/008: before it,
- *   every open delivery was tracked when a check last passed), by id, a batch at a time. In full
- *   mode, or before the first pass, it counts: the open deliveries older than the grace in the
- *   database against the running workflows in visibility, and only when those counts differ does
- *   it look closer: it splits the open deliveries by the first characters of their order id,
- *   compares the counts of each part (the workflow id carries the order id), goes down only into
- *   parts whose counts differ, and names deliveries in parts of at most LEAF.
+ *   every open delivery was tracked when a check last passed; on the first call, since the oldest
+ *   open delivery), by id, a batch at a time, and only such a pass moves the checkpoint. In full
+ *   mode it counts: the open deliveries older than the grace in the database against the running
+ *   workflows in visibility, and only when those counts differ does it look closer: it splits the
+ *   open deliveries by the first characters of their order id, compares the counts of each part
+ *   (the workflow id carries the order id), goes down only into parts whose counts differ, and
+ *   names deliveries in parts of at most LEAF.
  */
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import {
-  advanceWorkflowCheckpoint, oldestOpenDelivery, openDeliveriesCreatedBetween, openDeliveriesCreatedFrom, openDeliveriesOf, openDeliveriesWithPrefix,
+  advanceWorkflowCheckpoint, oldestOpenDelivery, workflowCheckBoundary, openDeliveriesCreatedBetween, openDeliveriesCreatedFrom, openDeliveriesOf, openDeliveriesWithPrefix,
   openDeliveryCounts, OPEN_STATUSES, readWorkflowCheckpoint, type CreatedCursor, type OpenDelivery,
 } from '../db/open-deliveries.js';
 import type { Check, ReconciliationMode } from '../db/reconciliation.js';
@@ -56,18 +57,21 @@ interface Deps { sql: Sql; temporal: Client }
 
 export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incremental'): Promise<Check> {
   const name = 'open_deliveries_have_workflows';
-  const before = new Date(Date.now() - WORKFLOW_START_GRACE_MS);
+  const { before, settled } = await workflowCheckBoundary(deps.sql, WORKFLOW_START_GRACE_MS);
   const oldest = await oldestOpenDelivery(deps.sql);
   if (!oldest) {
-    await advanceWorkflowCheckpoint(deps.sql, before, mode);
+    await advanceWorkflowCheckpoint(deps.sql, settled, mode);
     return { name, ok: true, detail: 'no open deliveries' };
   }
   const found = new Map<string, Untracked>();
   await closedWhileOpen(deps, oldest, found);
-  const since = mode === 'incremental' ? await readWorkflowCheckpoint(deps.sql) : undefined;
-  const scope = since ? await createdSince(deps, since, before, found) : await withoutAnyWorkflow(deps, before, found);
+  // Full mode counts, and moves no checkpoint: equal counts can hide a delivery behind a run counted
+  // for another one. A default call reads the deliveries since the checkpoint (on the first call,
+  // since the oldest open one) one by one, and only such a pass moves the checkpoint.
+  const checkpoint = mode === 'incremental' ? await readWorkflowCheckpoint(deps.sql) : undefined;
+  const scope = mode === 'full' ? await withoutAnyWorkflow(deps, before, found) : await createdSince(deps, checkpoint ?? oldest, before, found);
   const untracked = [...found.values()].sort((a, b) => a.delivery.id.localeCompare(b.delivery.id));
-  if (untracked.length === 0) await advanceWorkflowCheckpoint(deps.sql, before, since ? 'incremental' : 'full');
+  if (untracked.length === 0 && mode === 'incremental') await advanceWorkflowCheckpoint(deps.sql, settled, checkpoint ? 'incremental' : 'full');
   return {
     name,
     ok: untracked.length === 0,
@@ -115,16 +119,14 @@ async function runningOf(temporal: Client, orderIds: string[]): Promise<Set<stri
 }
 
 /**
- * The open deliveries created since the checkpoint and before the grace, each looked up by id in
- * visibility, BATCH at a time. The window reaches START_LAG_MS behind the checkpoint, for a
- * delivery whose transaction began before the last call's boundary and committed after it.
+ * The open deliveries created in [since, before), each looked up by id in visibility, BATCH at a
+ * time: since the checkpoint, or on the first call since the oldest open delivery.
  */
 async function createdSince(deps: Deps, since: Date, before: Date, found: Map<string, Untracked>): Promise<string> {
-  const from = new Date(since.getTime() - START_LAG_MS);
   let checked = 0;
   let cursor: CreatedCursor | undefined;
   for (;;) {
-    const page = await openDeliveriesCreatedFrom(deps.sql, from, before, cursor, BATCH);
+    const page = await openDeliveriesCreatedFrom(deps.sql, since, before, cursor, BATCH);
     if (page.length === 0) break;
     const running = await runningOf(deps.temporal, page.map((d) => d.orderId));
     for (const d of page) {
@@ -133,7 +135,7 @@ async function createdSince(deps: Deps, since: Date, before: Date, found: Map<st
     checked += page.length;
     cursor = page.at(-1);
   }
-  return `${checked} open deliveries created since ${from.toISOString()} (the checkpoint, less ${START_LAG_MS / 1000} s) and more than ${WORKFLOW_START_GRACE_MS / 1000} s ago each have a running DeliveryWorkflow`;
+  return `${checked} open deliveries created since ${since.toISOString()} and more than ${WORKFLOW_START_GRACE_MS / 1000} s ago each have a running DeliveryWorkflow`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { admin, call, reconciliation } from '../support/api.js';
 import { testSql } from '../support/db.js';
 import { driveAll, paidDelivery } from '../support/deliveries.js';
 import { paidOrder } from '../support/ledger.js';
+import { workflowCheckBoundary } from '../../src/db/open-deliveries.js';
 import { temporalClient } from '../support/temporal.js';
 
 /**
@@ -76,8 +77,9 @@ describe('an open delivery that never had a workflow', () => {
     const order = await paidOrder(sql); // recorded as the order's activities record it, but no workflow was started
     expect(await workflowCheckDetail()).not.toContain(order.deliveryId);
 
-    // Just past the grace, as a minute later: the calls since have moved the checkpoint to the grace's boundary.
-    await sql`UPDATE service_deliveries SET created_at = now() - interval '61 seconds' WHERE id = ${order.deliveryId}`;
+    // A second before the grace ends, as 59 s later: the calls until then keep the checkpoint behind it.
+    await sql`UPDATE service_deliveries SET created_at = now() - interval '59 seconds' WHERE id = ${order.deliveryId}`;
+    expect(await until(true, order.deliveryId, 5_000)).toBeGreaterThan(500);
     expect(await workflowCheckDetail()).toContain(`${order.deliveryId} (no running workflow)`);
     // Reported again on every call until repaired: a failing check does not advance the checkpoint.
     expect(await workflowCheckDetail()).toContain(`${order.deliveryId} (no running workflow)`);
@@ -105,5 +107,22 @@ describe('an open delivery that never had a workflow', () => {
     await until(false, d.deliveryId, 5_000);
     expect(await fullWorkflowCheckDetail()).not.toContain(d.deliveryId);
     expect((await call('POST', `/api/v1/deliveries/${d.deliveryId}/cancel`, { token: admin() })).status).toBe(200);
+  });
+});
+
+describe("the workflow check's checkpoint", () => {
+  it('stays behind a transaction still open, whose delivery would commit with an earlier created_at', async () => {
+    const conn = await sql.reserve();
+    try {
+      await conn`BEGIN`;
+      const [open] = await conn<{ started: Date }[]>`SELECT now() AS started`;
+      await sleep(200);
+      const { before, settled } = await workflowCheckBoundary(sql, 0); // no grace: the boundary is now
+      expect(before.getTime()).toBeGreaterThan(open!.started.getTime());
+      expect(settled.getTime()).toBeLessThanOrEqual(open!.started.getTime());
+      await conn`ROLLBACK`;
+    } finally {
+      conn.release();
+    }
   });
 });
