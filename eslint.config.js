@@ -12,6 +12,20 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The layers of docs/architecture.md: no import runs back up. (Workflow and domain code has its own block above.)
+  ...[
+    ['src/contracts', ['db', 'activities', 'workflows', 'services', 'api', 'temporal', 'runtime', 'observability']],
+    ['src/db', ['contracts', 'activities', 'workflows', 'services', 'api', 'temporal', 'runtime', 'observability']],
+    ['src/activities', ['workflows', 'services', 'api', 'temporal', 'runtime']],
+    ['src/services', ['api', 'activities', 'workflows', 'runtime']],
+  ].map(([folder, above]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: above.map((layer) => `**/${layer}/*`), message: `${folder} may not import from a layer above it (docs/architecture.md).` }],
+      }],
+    },
+  })),
   {
     // Workflow code is replayed: no IO, clocks, randomness or Node builtins (use @temporalio/workflow's).
     files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts'],
