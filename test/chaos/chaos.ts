@@ -3,14 +3,16 @@
  * fc.asyncModelRun against the real system and the model, checking after every step. Runs follow
  * one another (seed, seed + 1, …), each with its own users and at most `runSteps` commands, until
  * `steps` commands have run. The first failing run is shrunk, within `shrinkMs` of real time, and
- * reported with everything needed to replay it.
+ * reported with everything needed to replay it. A replay runs its one case (up to `replay.tries`
+ * times, stopping at the first failure) and does not shrink.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { AsyncCommand } from 'fast-check';
 import { commandArbitrary } from './arbitraries.js';
-import { baseline, verify, systemWallets, type Baseline } from './check.js';
+import { WORKFLOW_START_GRACE_MS } from '../../src/services/workflow-check.js';
+import { DirtyBaseline, baseline, beyond, reconciliation, verify, systemWallets, type Anomalies, type Baseline } from './check.js';
 import { ApiClient } from './client.js';
 import { type Real, type FiredFault } from './commands.js';
 import { Model, type Person, type SystemWallets } from './model.js';
@@ -26,8 +28,10 @@ export interface ChaosOptions {
   runSteps: number;
   faultRate: number;
   shrinkMs: number;
-  /** Replays one shrunk case: fast-check's path and fc.commands' replayPath from a failure's report. */
-  replay?: { path: string; replayPath?: string };
+  /** Replays one shrunk case: fast-check's path and fc.commands' replayPath from a failure's report; `tries` (default 1) times at most. */
+  replay?: { path: string; replayPath?: string; tries?: number };
+  /** The build is broken on purpose (CHAOS_BREAK, named here for the replay line): reconciliation need not be ok where a run begins. */
+  breakage?: string;
   log: (line: string) => void;
 }
 
@@ -38,8 +42,12 @@ export interface ChaosResult {
   seeds: number[];
   faults: Record<string, number>;
   counts: Record<string, number>;
+  /** Keyed requests sent again because a fault left their outcome unknown, by the answer that did. */
+  retries: Record<string, number>;
   durationMs: number;
   report?: string;
+  /** What reconciliation reported where the last run began (nothing, unless the build is broken on purpose). */
+  tolerated: Anomalies;
 }
 
 type Cmd = AsyncCommand<Model, Real>;
@@ -89,17 +97,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const faults: Record<string, number> = {};
   const counts: Record<string, number> = {};
+  const retries: Record<string, number> = {};
   const seeds: number[] = [];
   let steps = 0;
   let runs = 0;
+  // Reconciliation must be ok where each run begins, unless the build is broken on purpose or an
+  // earlier execution of this process failed (and left its anomalies in the shared ledger).
+  let failedBefore = false;
+  let tolerated: Anomalies = { found: new Set(), counts: new Map() };
+  const done = () => (options.replay ? runs >= Math.max(1, options.replay.tries ?? 1) : steps >= options.steps);
+  const env = options.breakage ? `CHAOS_BREAK=${options.breakage} ` : '';
 
-  while (steps < options.steps || (options.replay && runs === 0)) {
+  while (!done()) {
     const seed = options.replay ? options.seed : (options.seed + runs) | 0;
     seeds.push(seed);
     runs += 1;
     let first = true;
     let firstFailureAt: number | undefined;
     let lastFailing: { real: Real; error: string } | undefined;
+    /** Set when the run's first execution found the ledger not ok before its first command: nothing to shrink. */
+    let dirty: string | undefined;
     const runSteps = Math.min(options.runSteps, Math.max(1, options.steps - steps));
 
     const property = fc.asyncProperty(
@@ -110,15 +127,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       async (cmds) => {
         // Shrinking re-runs the system for real: past the cap, the remaining candidates are skipped.
         if (firstFailureAt !== undefined && Date.now() - firstFailureAt > options.shrinkMs) fc.pre(false);
+        if (dirty !== undefined) fc.pre(false);
         const m = new Model(`chaos-${randomUUID().slice(0, 8)}`);
-        const real: Real = { api, sys: options.system, started: Date.now(), step: 0, faults: [], lastFaultStep: -10, counts: new Map(), log: options.log };
+        const real: Real = { api, sys: options.system, started: Date.now(), step: 0, faults: [], lastFaultStep: -10, counts: new Map(), retries: new Map(), log: options.log };
         try {
           await newCast(api, m);
-          const base = await baseline(api);
+          const base = await baseline(api, options.breakage !== undefined || failedBefore);
+          tolerated = base;
           const checked = [...cmds].map((c) => new Checked(c, base));
           await fc.asyncModelRun(() => ({ model: m, real }), checked);
           await verify(real, m, base, true);
         } catch (err) {
+          if (err instanceof DirtyBaseline && !failedBefore) dirty = err.message;
+          failedBefore = true;
           firstFailureAt ??= Date.now();
           lastFailing = { real, error: err instanceof Error ? err.message : String(err) };
           options.log(`  run failed at step ${real.step}${first ? '' : ' (shrinking)'}: ${lastFailing.error.split('\n')[0]}`);
@@ -128,15 +149,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             steps += real.step;
             for (const f of real.faults) faults[f.kind] = (faults[f.kind] ?? 0) + 1;
             for (const [k, v] of real.counts) counts[k] = (counts[k] ?? 0) + v;
-            options.log(`seed ${seed}: ${real.step} steps, ${real.faults.length} faults; ${steps} steps in ${Math.round((Date.now() - started) / 1000)} s`);
+            for (const [k, v] of real.retries) retries[k] = (retries[k] ?? 0) + v;
+            const retried = [...real.retries.values()].reduce((a, b) => a + b, 0);
+            options.log(`seed ${seed}: ${real.step} steps, ${real.faults.length} faults, ${retried} retries; ${steps} steps in ${Math.round((Date.now() - started) / 1000)} s`);
           }
           first = false;
         }
       },
     );
     const details = await fc.check(property, {
-      seed, numRuns: 1, ...(options.replay ? { path: options.replay.path } : {}), verbose: fc.VerbosityLevel.None,
+      seed, numRuns: 1, ...(options.replay ? { path: options.replay.path, endOnFailure: true } : {}), verbose: fc.VerbosityLevel.None,
     });
+    const result = { steps, runs, seeds, faults, counts, retries, tolerated };
+    if (dirty !== undefined) {
+      const report = [`CHAOS RUN FAILED`, `  seed: ${seed} (the run's first seed was ${options.seed}), before its first command:`, `    ${dirty.replaceAll('\n', '\n    ')}`].join('\n');
+      return { ok: false, ...result, durationMs: Date.now() - started, report };
+    }
     if (details.failed) {
       const shrunk = String(details.counterexample?.[0] ?? '(none)');
       const replayPath = /replayPath="([^"]*)"/.exec(shrunk)?.[1];
@@ -148,13 +176,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         `  error of the last failing execution:`,
         `    ${lastFailing?.error.replaceAll('\n', '\n    ') ?? String(details.errorInstance)}`,
         `  faults fired in it: ${lastFailing?.real.faults.length ? lastFailing.real.faults.map(describeFault).join('; ') : 'none'}`,
-        `  replay (a failure that depends on timing may need a few tries):`,
-        `    CHAOS_SEED=${seed} CHAOS_RUN_STEPS=${options.replay ? options.runSteps : runSteps} CHAOS_FAULT_RATE=${options.faultRate} CHAOS_PATH=${details.counterexamplePath}${replayPath ? ` CHAOS_REPLAY_PATH='${replayPath}'` : ''} npm run chaos`,
+        `  replay (runs this case once; a failure that depends on timing may need CHAOS_REPLAY_TRIES=3):`,
+        `    ${env}CHAOS_SEED=${seed} CHAOS_RUN_STEPS=${options.replay ? options.runSteps : runSteps} CHAOS_FAULT_RATE=${options.faultRate} CHAOS_PATH=${details.counterexamplePath}${replayPath ? ` CHAOS_REPLAY_PATH='${replayPath}'` : ''} npm run chaos`,
       ].join('\n');
-      return { ok: false, steps, runs, seeds, faults, counts, durationMs: Date.now() - started, report };
+      return { ok: false, ...result, durationMs: Date.now() - started, report };
     }
   }
-  return { ok: true, steps, runs, seeds, faults, counts, durationMs: Date.now() - started };
+  return { ok: true, steps, runs, seeds, faults, counts, retries, tolerated, durationMs: Date.now() - started };
+}
+
+/** A little past the grace, for the check's own start lag and the clocks. */
+export const FINAL_CHECK_DELAY_MS = WORKFLOW_START_GRACE_MS + 5_000;
+
+/**
+ * Once, at the end of a whole chaos process: the workflow check gives a delivery younger than
+ * WORKFLOW_START_GRACE_MS time for its workflow to start, so a delivery of the last minute with no
+ * running workflow is reported only after it. Waits that out, then reconciliation must report
+ * nothing beyond `tolerated` (nothing at all on a sound build). Returns what it found, or undefined.
+ */
+export async function finalReconciliation(system: ChaosSystem, tolerated: Anomalies, log: (line: string) => void): Promise<string | undefined> {
+  const api = new ApiClient(system.apiUrl, system.adminToken);
+  log(`waiting ${FINAL_CHECK_DELAY_MS / 1000} s (the workflow check's start-up grace and 5 s) for the final reconciliation`);
+  await sleep(FINAL_CHECK_DELAY_MS);
+  const rec = await reconciliation(api);
+  if (rec.status !== 200) return `final reconciliation: ${rec.status} ${rec.code ?? ''}`;
+  const found = beyond(rec, tolerated);
+  return found.length === 0 ? undefined : `final reconciliation, ${FINAL_CHECK_DELAY_MS / 1000} s after the last command:\n  ${found.join('\n  ')}`;
 }
 
 const describeFault = (f: FiredFault) => `${f.kind} at step ${f.step} (+${(f.atMs / 1000).toFixed(1)} s)${f.during ? ` during ${f.during}` : ''}`;

@@ -14,27 +14,66 @@ export const SETTLE_MS = 20_000;
 export const SETTLE_AFTER_FAULT_MS = 90_000;
 
 /**
- * Where the run began: the system wallets, and what reconciliation already reported then. That is
- * nothing on a sound system; after a failed run (a broken build) the ledger stays broken, and a
- * later run, shrinking's candidates included, is judged by what it adds.
+ * Where the run began: the system wallets, once they stopped moving, and what reconciliation already
+ * reported then. That must be nothing (baseline() refuses anything else) unless the build is broken
+ * on purpose (CHAOS_BREAK) or an earlier run of this process failed: a failed run leaves a broken
+ * ledger broken, and a later run, shrinking's candidates included, is judged by what it adds.
  */
-export interface Baseline { wallets: SystemWallets; anomalies: Set<string> }
+export interface Anomalies {
+  /** Each failing check's named items ("check: item"). */
+  found: Set<string>;
+  /** Each failing check's count of failing rows, the unnamed ones included (a check names at most 10). */
+  counts: Map<string, number>;
+}
+export interface Baseline extends Anomalies { wallets: SystemWallets }
 
-async function anomalies(api: ApiClient): Promise<{ status: number; code?: string; found: string[] }> {
+const NO_ANOMALIES: Anomalies = { found: new Set(), counts: new Map() };
+
+export async function reconciliation(api: ApiClient): Promise<{ status: number; code?: string } & Anomalies> {
   const rec = await api.admin<{ ok: boolean; checks: { name: string; ok: boolean; detail: string }[] }>('GET', '/admin/reconciliation');
-  if (rec.status !== 200) return { status: rec.status, ...(rec.code ? { code: rec.code } : {}), found: [] };
-  return { status: 200, found: rec.data.checks.filter((c) => !c.ok).flatMap((c) => items(c.detail).map((item) => `${c.name}: ${item}`)) };
+  if (rec.status !== 200) return { status: rec.status, ...(rec.code ? { code: rec.code } : {}), ...NO_ANOMALIES };
+  const found = new Set<string>();
+  const counts = new Map<string, number>();
+  for (const c of rec.data.checks.filter((x) => !x.ok)) {
+    const named = items(c.detail);
+    for (const item of named) found.add(`${c.name}: ${item}`);
+    counts.set(c.name, inAll(c.detail) ?? named.length);
+  }
+  return { status: 200, found, counts };
 }
 
 /**
  * A report's detail as the things it names, each with what is off about it: "14 (balance 39080,
  * transfers 39079)" becomes "14 (off by 1)", so a wallet that stays off by the same amount while
- * money moves through it is the same anomaly, and one that drifts further is a new one.
+ * money moves through it is the same anomaly, and one that drifts further is a new one. A check
+ * names at most its first 10 failing rows ("…, … (12 in all)"): past those, only inAll() counts them.
  */
 function items(detail: string): string[] {
-  const named = detail.match(/[\w-]+ \([^)]*\)/g);
-  if (!named) return [detail];
+  const named = detail.match(/[\w-]+ \([^)]*\)/g)?.filter((item) => !/^\d+ in all$/.test(item.slice(item.indexOf('(') + 1, -1)));
+  if (!named?.length) return [detail];
   return named.map((item) => item.replace(/\(balance (-?\d+), transfers (-?\d+)\)/, (_, b: string, t: string) => `(off by ${Number(b) - Number(t)})`));
+}
+const inAll = (detail: string): number | undefined => {
+  const n = /\((\d+) in all\)/.exec(detail)?.[1];
+  return n === undefined ? undefined : Number(n);
+};
+
+/**
+ * What reconciliation reports beyond `base`: every named item it did not have, and, for a check with
+ * no new named item, more failing rows in all than it had (a new one past the first 10 named).
+ * A row that stops failing while another past the first 10 starts is still missed; the count of
+ * each check then stays the same, and the end of each run re-checks every order and delivery.
+ */
+export function beyond(now: Anomalies, base: Anomalies): string[] {
+  const out: string[] = [];
+  for (const found of now.found) if (!base.found.has(found)) out.push(`reconciliation: ${found}`);
+  for (const [check, n] of now.counts) {
+    const was = base.counts.get(check) ?? 0;
+    if (n > was && !out.some((o) => o.startsWith(`reconciliation: ${check}: `))) {
+      out.push(`reconciliation: ${check}: ${n} failing rows in all, ${was} where the run began (past the 10 it names)`);
+    }
+  }
+  return out;
 }
 
 async function differences(api: ApiClient, m: Model, baseline: Baseline, orders: readonly ModelOrder[]): Promise<string[]> {
@@ -63,9 +102,9 @@ async function differences(api: ApiClient, m: Model, baseline: Baseline, orders:
       diffs.push(`delivery ${o.deliveryId}: ${d.status} ${d.data?.status ?? d.code} with ${d.data?.history?.length} moves, model ${o.delivery} with ${o.history}`);
     }
   }
-  const rec = await anomalies(api);
+  const rec = await reconciliation(api);
   if (rec.status !== 200) diffs.push(`reconciliation: ${rec.status} ${rec.code ?? ''}`);
-  for (const found of rec.found) if (!baseline.anomalies.has(found)) diffs.push(`reconciliation: ${found}`);
+  diffs.push(...beyond(rec, baseline));
   return diffs;
 }
 
@@ -83,10 +122,39 @@ export async function verify(r: Real, m: Model, base: Baseline, all = false): Pr
   m.touched.clear();
 }
 
-export async function baseline(api: ApiClient): Promise<Baseline> {
-  const rec = await anomalies(api);
+/** Reconciliation was not ok where a run began, and nothing on purpose (CHAOS_BREAK) or before (a failed run) explains it. */
+export class DirtyBaseline extends Error {}
+
+/**
+ * Where a run begins. `tolerate`: anomalies already reported are the baseline (CHAOS_BREAK, or an
+ * earlier run of this process failed); otherwise reconciliation must be ok.
+ */
+export async function baseline(api: ApiClient, tolerate: boolean): Promise<Baseline> {
+  const wallets = await stableSystemWallets(api);
+  const rec = await reconciliation(api);
   if (rec.status !== 200) throw new Error(`reconciliation: ${rec.status} ${rec.code ?? ''}`);
-  return { wallets: await systemWallets(api), anomalies: new Set(rec.found) };
+  if (!tolerate && rec.found.size > 0) {
+    throw new DirtyBaseline(`reconciliation is not ok where this run begins; left by an earlier run or the fixed cases on this system, which passed (no CHAOS_BREAK, no failed run before):\n  ${[...rec.found].join('\n  ')}`);
+  }
+  return { wallets, found: rec.found, counts: rec.counts };
+}
+
+export const STABLE_WALLETS_MS = 30_000;
+
+/**
+ * The system wallets once two reads 1 s apart agree (at most STABLE_WALLETS_MS): a payout or a refund
+ * of the run before (a shrinking candidate cut off mid-step) lands before the next one begins.
+ */
+async function stableSystemWallets(api: ApiClient): Promise<SystemWallets> {
+  const end = Date.now() + STABLE_WALLETS_MS;
+  let last = await systemWallets(api);
+  for (;;) {
+    await sleep(1_000);
+    const now = await systemWallets(api);
+    if ((['general-system', 'tax', 'profit', 'external'] as const).every((k) => now[k] === last[k])) return now;
+    if (Date.now() > end) throw new Error(`the system wallets still moved ${STABLE_WALLETS_MS / 1000} s on, before a run: ${JSON.stringify(last)} then ${JSON.stringify(now)}`);
+    last = now;
+  }
 }
 
 /** The system wallets as they stand. */

@@ -8,6 +8,8 @@ export interface Reply<T = any> { // eslint-disable-line @typescript-eslint/no-e
   code?: string;
   data: T;
   message?: string;
+  /** The body as sent (at most 1000 characters), to print with a server error. */
+  body?: string;
 }
 
 export class ApiClient {
@@ -24,8 +26,13 @@ export class ApiClient {
         signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
       });
       const text = await res.text();
-      const parsed = text ? JSON.parse(text) as { code?: string; data: T; message?: string } : undefined;
-      return { status: res.status, ...(parsed?.code ? { code: parsed.code } : {}), data: parsed?.data as T, ...(parsed?.message ? { message: parsed.message } : {}) };
+      // A body that is not JSON (a proxy's or a crashed server's page) is still an answer with a status.
+      let parsed: { code?: string; data: T; message?: string } | undefined;
+      try { parsed = text ? JSON.parse(text) as typeof parsed : undefined; } catch { parsed = undefined; }
+      return {
+        status: res.status, ...(parsed?.code ? { code: parsed.code } : {}), data: parsed?.data as T,
+        ...(parsed?.message ? { message: parsed.message } : {}), ...(text ? { body: text.slice(0, 1000) } : {}),
+      };
     } catch (err) {
       return { status: 0, code: `TRANSPORT: ${String(err)}`, data: undefined as T };
     }
@@ -36,5 +43,17 @@ export class ApiClient {
   }
 }
 
-/** A 5xx or a cut connection: the request may or may not have taken effect. */
-export const isUnknown = (r: Reply): boolean => r.status === 0 || r.status >= 500;
+/**
+ * The answers that leave an outcome unknown when a fault is near: no answer (status 0, the
+ * connection cut or refused), a gateway's 502 or 504, and 503, which the API answers (UNAVAILABLE,
+ * with Retry-After) while PostgreSQL or Temporal is away (src/api/errors.ts isUnavailable). Any other
+ * 5xx, a 500 INTERNAL above all, is a server error whatever happened around it.
+ */
+export const UNKNOWN_OUTCOME_STATUSES: ReadonlySet<number> = new Set([0, 502, 503, 504]);
+
+/** Why an answer left its outcome unknown, as the run's report counts retries: "no answer", "503 UNAVAILABLE". */
+export const unknownReason = (r: Reply): string => (r.status === 0 ? 'no answer' : `${r.status} ${r.code ?? ''}`.trim());
+
+/** The answer as the run prints a failure: status, code, message, and for a 5xx the body. */
+export const describeReply = (r: Reply): string =>
+  `${r.status} ${r.code ?? ''} ${r.message ?? ''}`.replace(/\s+/g, ' ').trim() + (r.status >= 500 && r.body ? `; body: ${r.body}` : '');

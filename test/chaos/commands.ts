@@ -8,7 +8,7 @@ import type { AsyncCommand } from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deliveryWorkflowId } from '../../src/contracts/delivery.js';
 import { DELIVERY_ACTIONS, MOVES, type DeliveryAction } from '../../src/domain/delivery.js';
-import { isUnknown, type ApiClient, type Reply } from './client.js';
+import { UNKNOWN_OUTCOME_STATUSES, describeReply, unknownReason, type ApiClient, type Reply } from './client.js';
 import { isOpen, type Answer, type Model, type ModelOrder } from './model.js';
 import type { ChaosSystem, FaultKind } from './system.js';
 
@@ -22,6 +22,8 @@ export interface Real {
   /** The step of the last fault: checks after it allow the system longer to settle. */
   lastFaultStep: number;
   counts: Map<string, number>;
+  /** Requests sent again with their key because a fault left the answer unknown, by the answer that did. */
+  retries: Map<string, number>;
   log: (m: string) => void;
 }
 
@@ -33,6 +35,11 @@ const count = (r: Real, what: string) => r.counts.set(what, (r.counts.get(what) 
 
 export class Mismatch extends Error {}
 
+/** A fault fired during this step or the one just before (a fault's step ends once the system is ready again). */
+const faultNear = (r: Real): boolean => r.faults.some((f) => f.step >= r.step - 1);
+/** An answer whose outcome is unknown: no answer, 502, 503 or 504, with a fault near. */
+const unknownOutcome = (r: Real, reply: Reply): boolean => UNKNOWN_OUTCOME_STATUSES.has(reply.status) && faultNear(r);
+
 function expectAnswer(what: string, got: Reply, want: Answer): void {
   if (got.status !== want.status || (want.code !== undefined && got.code !== want.code) || (want.code === undefined && got.status >= 400)) {
     throw new Mismatch(`${what}: the API answered ${got.status} ${got.code ?? ''} ${got.message ?? ''}; the model expects ${want.status} ${want.code ?? ''}`);
@@ -40,15 +47,22 @@ function expectAnswer(what: string, got: Reply, want: Answer): void {
 }
 
 /**
- * A request with an Idempotency-Key whose answer was cut off (a fault, a 503) is sent again with the
- * same key until it settles: that answer is its outcome, and the model's prediction for one request.
+ * A request with an Idempotency-Key whose outcome a fault left unknown (no answer, 502, 503 or 504,
+ * during the fault's step or the step after) is sent again with the same key until it settles: that
+ * answer is its outcome, and the model's prediction for one request. Every other 5xx, and any 5xx
+ * with no fault near, fails the step with its body: a server error is never retried into a pass.
  */
-async function settled(send: () => Promise<Reply>, keyed: boolean, what: string): Promise<Reply> {
+async function settled(r: Real, send: () => Promise<Reply>, keyed: boolean, what: string): Promise<Reply> {
   let reply = await send();
   const end = Date.now() + 120_000;
-  while (isUnknown(reply)) {
-    if (!keyed) throw new Mismatch(`${what}: cut off without a key (${reply.status} ${reply.code ?? ''} ${reply.message ?? ''}); its outcome cannot be known`);
-    if (Date.now() > end) throw new Mismatch(`${what}: still ${reply.status} ${reply.code ?? ''} 120 s after the fault`);
+  while (reply.status === 0 || reply.status >= 500) {
+    if (!unknownOutcome(r, reply)) {
+      throw new Mismatch(`${what}: ${reply.status === 0 ? 'no answer' : 'a server error'} with no fault in this step or the one before: ${describeReply(reply)}`);
+    }
+    if (!keyed) throw new Mismatch(`${what}: cut off without a key (${describeReply(reply)}); its outcome cannot be known`);
+    if (Date.now() > end) throw new Mismatch(`${what}: still ${describeReply(reply)} 120 s after the fault`);
+    const reason = unknownReason(reply);
+    r.retries.set(reason, (r.retries.get(reason) ?? 0) + 1);
     await sleep(1_000);
     reply = await send();
   }
@@ -98,7 +112,7 @@ export class PlaceOrder implements Cmd {
     if (this.fund !== 'none') await fundFor(m, r, customer.name, serviceId, upgradeIds, method, this.fund);
     const want = m.predictOrder(customer.name, serviceId, upgradeIds, method, key);
     const what = `order by ${customer.name} of service ${serviceId} [${upgradeIds.join(',')}] ${method} key ${key ?? '-'}`;
-    const got = await settled(() => r.api.call('POST', '/api/v1/orders', {
+    const got = await settled(r, () => r.api.call('POST', '/api/v1/orders', {
       token: customer.token, key, body: { service_id: serviceId, method_type: method, upgrades_ids: upgradeIds },
     }), key !== undefined, what);
     expectAnswer(what, got, want);
@@ -129,7 +143,7 @@ async function depositOnce(m: Model, r: Real, user: string, key: string, amount:
   const person = m.person(user);
   const want = m.deposit(user, key, amount);
   const what = `deposit of ${amount} to ${user} key ${key}`;
-  const got = await settled(() => r.api.admin('POST', `/admin/wallets/${person.id}/deposit`, { amount }, key), true, what);
+  const got = await settled(r, () => r.api.admin('POST', `/admin/wallets/${person.id}/deposit`, { amount }, key), true, what);
   expectAnswer(what, got, want);
 }
 
@@ -169,11 +183,12 @@ export class Burst implements Cmd {
       token: customer.token, body: { service_id: service.id, method_type: 'wallet' },
     })));
     const what = `burst of ${this.size} orders by ${customer.name} of service ${service.id}`;
-    const cut = replies.find(isUnknown);
-    if (cut) throw new Mismatch(`${what}: an order was cut off (${cut.status} ${cut.code ?? ''} ${cut.message ?? ''})`);
+    // Unkeyed: an order cut off (even by a fault) or a server error cannot be settled, so it fails the step.
+    const cut = replies.find((x) => x.status === 0 || x.status >= 500);
+    if (cut) throw new Mismatch(`${what}: an order was cut off or failed (${describeReply(cut)})`);
     const won = replies.filter((x) => x.status === 201);
-    const refusal = 'total' in quote ? 'INSUFFICIENT_BALANCE' : quote.code;
-    const wrong = replies.find((x) => x.status !== 201 && x.code !== refusal);
+    const refusal: Answer = 'total' in quote ? { status: 422, code: 'INSUFFICIENT_BALANCE' } : quote;
+    const wrong = replies.find((x) => x.status !== 201 && (x.status !== refusal.status || x.code !== refusal.code));
     if (won.length !== fits || wrong) {
       throw new Mismatch(`${what}: ${won.length} placed (model: ${fits} of balance ${balance}); answers ${replies.map((x) => `${x.status} ${x.code ?? ''}`).join(', ')}`);
     }
@@ -190,7 +205,7 @@ export class ChangeService implements Cmd {
   async run(m: Model, r: Real): Promise<void> {
     const service = pick(m.services, this.service)!;
     const body = this.change === 'reprice' ? { price: this.price } : { status: this.change === 'activate' ? 'ACTIVE' : 'INACTIVE' };
-    const got = await settled(() => r.api.admin('PATCH', `/admin/services/${service.id}`, body), false, `change of service ${service.id}`);
+    const got = await settled(r, () => r.api.admin('PATCH', `/admin/services/${service.id}`, body), false, `change of service ${service.id}`);
     expectAnswer(`${this.change} of service ${service.id}`, got, { status: 200 });
     if (this.change === 'reprice') service.price = this.price;
     else service.active = this.change === 'activate';
@@ -257,7 +272,7 @@ export class Transition implements Cmd {
     const person = m.person(actor);
     const want = m.transition(order, action, actor, key);
     const what = `${action} of delivery ${order.deliveryId} by ${actor} key ${key ?? '-'}`;
-    const got = await settled(() => r.api.call('POST', `/api/v1/deliveries/${order.deliveryId}/${action}`, { token: person.token, key }), key !== undefined, what);
+    const got = await settled(r, () => r.api.call('POST', `/api/v1/deliveries/${order.deliveryId}/${action}`, { token: person.token, key }), key !== undefined, what);
     expectAnswer(what, got, want);
     if (want.status === 200 && got.data.status !== order.delivery) {
       throw new Mismatch(`${what}: answered the delivery as ${got.data.status}; the model says ${order.delivery}`);
@@ -267,6 +282,9 @@ export class Transition implements Cmd {
   toString = () => `Transition(${this.order}, ${this.action}, ${this.actor}, ${this.key}, ${this.keyPick})`;
 }
 
+/** The temporal CLI's refusal to cancel a workflow that has already closed (the server's NotFound). */
+const CLOSED = /workflow execution already completed/i;
+
 /** The Web UI's Cancel on a DeliveryWorkflow: an operator's cancel of an open delivery, nothing on a final one. */
 export class OperatorCancel implements Cmd {
   constructor(readonly order: number) {}
@@ -274,14 +292,20 @@ export class OperatorCancel implements Cmd {
   async run(m: Model, r: Real): Promise<void> {
     const order = recent(m.orders, this.order);
     if (!order) return;
+    // Checked after the step whatever the model predicts: nothing must change on a final delivery either.
+    m.touched.add(order.id);
     if (isOpen(order.delivery)) {
       await r.sys.operator('workflow', 'cancel', '--workflow-id', deliveryWorkflowId(order.id));
       m.operatorMove(order, 'cancel');
+      count(r, 'operator cancel');
     } else {
-      // The workflow has closed with its final delivery: the CLI says so, and nothing changes.
-      await r.sys.operator('workflow', 'cancel', '--workflow-id', deliveryWorkflowId(order.id)).catch(() => undefined);
+      // The workflow has closed with its final delivery: the CLI refuses ("workflow execution already
+      // completed"), and nothing changes. Any other error (the CLI missing, the server away) fails.
+      await r.sys.operator('workflow', 'cancel', '--workflow-id', deliveryWorkflowId(order.id)).catch((err: unknown) => {
+        if (!CLOSED.test(String((err as { stderr?: unknown }).stderr ?? '') + String((err as Error).message ?? err))) throw err;
+      });
+      count(r, 'operator cancel (final delivery)');
     }
-    count(r, 'operator cancel');
   }
   toString = () => `OperatorCancel(${this.order})`;
 }
@@ -300,7 +324,7 @@ export class TerminateResume implements Cmd {
       const got = await r.api.call('POST', `/api/v1/deliveries/${order.deliveryId}/${move.action}`, { token: m.person(by).token });
       expectAnswer(`${move.action} of terminated delivery ${order.deliveryId}`, got, { status: 503, code: 'UNAVAILABLE' });
     }
-    const got = await settled(() => r.api.admin('POST', `/admin/deliveries/${order.deliveryId}/resume`), false, `resume of ${order.deliveryId}`);
+    const got = await settled(r, () => r.api.admin('POST', `/admin/deliveries/${order.deliveryId}/resume`), false, `resume of ${order.deliveryId}`);
     expectAnswer(`resume of ${order.deliveryId}`, got, { status: 200 });
     if (got.data.status !== order.delivery) throw new Mismatch(`resume of ${order.deliveryId}: resumed as ${got.data.status}; the model says ${order.delivery}`);
     order.runStart = order.delivery;
@@ -323,6 +347,8 @@ export class ResetThenSignal implements Cmd {
     const allowed = DELIVERY_ACTIONS.filter((a) => MOVES.some((mv) => mv.action === a && mv.from === order.runStart));
     const action = pick(allowed, this.action)!;
     const id = deliveryWorkflowId(order.id);
+    // Checked after the step whatever the model predicts (a signal the database's status refuses changes nothing).
+    m.touched.add(order.id);
     await r.sys.operator('workflow', 'reset', '--workflow-id', id, '--type', 'FirstWorkflowTask',
       '--reason', 'chaos: reset', '--reapply-exclude', 'Signal', '--reapply-exclude', 'Update');
     await r.sys.operator('workflow', 'signal', '--workflow-id', id, '--name', action, '--input', '{"reason":"chaos: after reset"}');
@@ -345,8 +371,12 @@ export class Fault implements Cmd {
       r.faults.push({ step: r.step, kind: this.kind, atMs: Date.now() - r.started, ...(this.during ? { during: this.during.toString() } : {}) });
       await r.sys.fault(this.kind);
     };
-    await Promise.all([this.during?.run(m, r), fire()]);
+    // Both settle before the step ends, even when the command fails first: the next step, or
+    // shrinking's next candidate, never starts on a half-restarted system.
+    const [command, fault] = await Promise.allSettled([this.during?.run(m, r), fire()]);
     r.lastFaultStep = r.step;
+    if (command.status === 'rejected') throw command.reason;
+    if (fault.status === 'rejected') throw fault.reason;
     count(r, `fault ${this.kind}${this.during ? ' (command in flight)' : ''}`);
   }
   toString = () => `Fault(${JSON.stringify(this.kind)}, ${this.delayMs}${this.during ? `, ${this.during.toString()}` : ''})`;
