@@ -4,7 +4,7 @@
  * (migrations/003), so each query scans the open deliveries at most, never the history.
  */
 import { DELIVERY_STATUSES, FINAL_STATUSES } from '../domain/delivery.js';
-import type { ReconciliationMode } from './reconciliation.js';
+import type { ReconciliationMode } from './reconciliation-report.js';
 import type { Tx } from './client.js';
 
 export const OPEN_STATUSES = DELIVERY_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));

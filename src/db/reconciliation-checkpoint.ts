@@ -5,17 +5,7 @@
  */
 import type { Sql, Tx } from './client.js';
 import { movedSince } from './reconciliation-checks.js';
-import type { Check, ReconciliationMode } from './reconciliation.js';
-
-export interface Checkpoint {
-  transferId: number;
-  transferCount: number;
-  eventId: number;
-  mode: ReconciliationMode;
-  verifiedAt: Date;
-  fullTransferId: number | null;
-  fullVerifiedAt: Date | null;
-}
+import type { Check, Checkpoint, ReconciliationMode } from './reconciliation-report.js';
 
 /**
  * How far the checkpoint may advance: every transfer and delivery event with an id up to these has

@@ -5,8 +5,7 @@
 import { FINAL_STATUSES } from '../domain/delivery.js';
 import type { Fragment, Tx } from './client.js';
 import { openStatusList } from './open-deliveries.js';
-import type { Checkpoint } from './reconciliation-checkpoint.js';
-import type { Check } from './reconciliation.js';
+import type { Check, Checkpoint } from './reconciliation-report.js';
 
 const FINAL = [...FINAL_STATUSES];
 /** How many failing rows a check names; its detail also says how many fail in all. */

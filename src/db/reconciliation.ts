@@ -1,14 +1,14 @@
 import type postgres from 'postgres';
 import type { Sql, Tx } from './client.js';
 import {
-  advanceCheckpoint, checkpointCheck, readCheckpoint, safePoint, SAFE_POINT_WAIT_MS, type Checkpoint, type SafePoint,
+  advanceCheckpoint, checkpointCheck, readCheckpoint, safePoint, SAFE_POINT_WAIT_MS, type SafePoint,
 } from './reconciliation-checkpoint.js';
+import {
+  RECONCILIATION_MODES, summarise, type Check, type Checkpoint, type Reconciliation, type ReconciliationMode,
+} from './reconciliation-report.js';
 import { fullChecks, incrementalChecks } from './reconciliation-checks.js';
 
-export interface Check { name: string; ok: boolean; detail: string }
-export const RECONCILIATION_MODES = ['incremental', 'full'] as const;
-export type ReconciliationMode = (typeof RECONCILIATION_MODES)[number];
-export interface Reconciliation { ok: boolean; mode: ReconciliationMode; checks: Check[] }
+export { RECONCILIATION_MODES, summarise, type Check, type Checkpoint, type Reconciliation, type ReconciliationMode };
 
 export interface ReconcileOptions {
   /**
@@ -75,11 +75,6 @@ async function mostlyNew(tx: Tx, checkpoint: Checkpoint): Promise<boolean> {
   return row!.mostly;
 }
 
-/** The report of a list of checks: ok when every one is. Checks made above the database append to the list. */
-export function summarise(checks: Check[], mode: ReconciliationMode): Reconciliation {
-  return { ok: checks.every((c) => c.ok), mode, checks };
-}
-
 /**
  * The session lock, taken by polling rather than waiting in pg_advisory_lock(): a waiting statement
  * holds a snapshot, which would hold up a concurrent index build (CREATE INDEX CONCURRENTLY waits
@@ -110,4 +105,3 @@ async function inSnapshot<T>(conn: postgres.ReservedSql, fn: (tx: Tx) => Promise
   }
 }
 
-export type { Checkpoint };

@@ -1,6 +1,6 @@
 /**
  * The business's closed vocabularies, each once: the database's CHECK constraints, the API's enums
- * and the workflows' statuses all read them from here. Each list has its typed constants beside it
+XX
  * (`ORDER_STATUS.COMPLETED`), so no code writes one of these words as a bare string.
  */
 
