@@ -1,7 +1,7 @@
 /**
  * The business's closed vocabularies, each once: the database's CHECK constraints, the API's enums
-XX
- * (`ORDER_STATUS.COMPLETED`), so no code writes one of these words as a bare string.
+ * and the workflows' statuses all read them from here. A list the code names word by word has its
+ * typed constants beside it (`ORDER_STATUS.COMPLETED`).
  */
 
 /** `{ A: 'A', B: 'B' }` for a list of names: the typed constants of a vocabulary. */
