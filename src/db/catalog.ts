@@ -11,13 +11,7 @@ export interface Service {
   upgrades: Upgrade[];
 }
 
-export interface NewService {
-  providerId: number;
-  name: string;
-  price: number;
-  status: CatalogStatus;
-  upgrades: { name: string; price: number; status: CatalogStatus }[];
-}
+export type NewService = Omit<Service, 'id' | 'upgrades'> & { upgrades: { name: string; price: number; status: CatalogStatus }[] };
 
 export async function createService(sql: Sql, input: NewService): Promise<Service> {
   const id = await sql.begin(async (tx) => {
