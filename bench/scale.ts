@@ -273,6 +273,10 @@ try {
     }));
   };
   const checkDeps = { sql: db, temporal };
+  const timedCheck = (mode: 'incremental' | 'full') => timed(N.repeat, async () => {
+    const check = await workflowCheck(checkDeps, mode);
+    if (!check.ok) throw new Error(`${mode} workflow check failed: ${check.detail}`);
+  });
   const workflowCheckAt: Record<string, LatencyStats> = {};
   const workflowCheckFullAt: Record<string, LatencyStats> = {};
   const workflowCheckAgainAt: Record<string, LatencyStats> = {};
@@ -284,20 +288,11 @@ try {
     // The first call after the placements checks the deliveries written since the checkpoint by id;
     // the timed ones are the steady state, the default mode as reconciliation runs it.
     await workflowCheck(checkDeps);
-    workflowCheckAt[String(target)] = await timed(N.repeat, async () => {
-      const check = await workflowCheck(checkDeps);
-      if (!check.ok) throw new Error(`workflow check failed: ${check.detail}`);
-    });
+    workflowCheckAt[String(target)] = await timedCheck('incremental');
     // The full mode counts every open delivery on both sides: it grows with them, and is beside it for comparison.
-    workflowCheckFullAt[String(target)] = await timed(N.repeat, async () => {
-      const check = await workflowCheck(checkDeps, 'full');
-      if (!check.ok) throw new Error(`full workflow check failed: ${check.detail}`);
-    });
+    workflowCheckFullAt[String(target)] = await timedCheck('full');
     // The default mode again, for the run's noise: the same measurement twice at the same size.
-    workflowCheckAgainAt[String(target)] = await timed(N.repeat, async () => {
-      const check = await workflowCheck(checkDeps);
-      if (!check.ok) throw new Error(`workflow check failed: ${check.detail}`);
-    });
+    workflowCheckAgainAt[String(target)] = await timedCheck('incremental');
     log(`workflow check at ${target} open deliveries: p50 ${workflowCheckAt[String(target)]!.p50_ms} ms, again ${workflowCheckAgainAt[String(target)]!.p50_ms} ms (full: ${workflowCheckFullAt[String(target)]!.p50_ms} ms)`);
   }
   // An operator terminates one delivery's workflow: how soon does the check say so?

@@ -4,8 +4,9 @@
  * (migrations/003), so each query scans the open deliveries at most, never the history.
  */
 import { DELIVERY_STATUSES, FINAL_STATUSES } from '../domain/delivery.js';
-import type { ReconciliationMode } from './reconciliation-report.js';
 import type { Tx } from './client.js';
+import { EXACT_TIME } from './keyset.js';
+import type { ReconciliationMode } from './reconciliation-report.js';
 
 export const OPEN_STATUSES = DELIVERY_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
 
@@ -67,7 +68,7 @@ export async function openDeliveriesCreatedFrom(
 ): Promise<(OpenDelivery & CreatedCursor)[]> {
   const after = cursor ? sql`AND (created_at, id) > (${cursor.exactCreatedAt}::text::timestamptz, ${cursor.id}::text::uuid)` : sql``;
   return sql<(OpenDelivery & CreatedCursor)[]>`
-    SELECT id, order_id AS "orderId", created_at AS "createdAt", created_at::text AS "exactCreatedAt" FROM service_deliveries
+    SELECT id, order_id AS "orderId", created_at AS "createdAt", to_char(created_at AT TIME ZONE 'UTC', ${EXACT_TIME}) AS "exactCreatedAt" FROM service_deliveries
     WHERE status IN ${openStatusList(sql)} AND created_at >= ${from} AND created_at < ${to} ${after}
     ORDER BY created_at, id LIMIT ${limit}`;
 }

@@ -60,7 +60,7 @@ export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incr
   const { before, settled } = await workflowCheckBoundary(deps.sql, WORKFLOW_START_GRACE_MS);
   const oldest = await oldestOpenDelivery(deps.sql);
   if (!oldest) {
-    await advanceWorkflowCheckpoint(deps.sql, settled, mode);
+    if (mode === 'incremental') await advanceWorkflowCheckpoint(deps.sql, settled, 'incremental');
     return { name, ok: true, detail: 'no open deliveries' };
   }
   const found = new Map<string, Untracked>();
@@ -107,6 +107,14 @@ async function closedWhileOpen({ sql, temporal }: Deps, oldest: Date, found: Map
   if (batch.size > 0) await confirm();
 }
 
+/** Each of these deliveries without a running workflow, in one visibility query, is found untracked. */
+async function lookUpById(deps: Deps, deliveries: OpenDelivery[], found: Map<string, Untracked>): Promise<void> {
+  const running = await runningOf(deps.temporal, deliveries.map((d) => d.orderId));
+  for (const d of deliveries) {
+    if (!running.has(d.orderId) && !found.has(d.id)) found.set(d.id, { delivery: d, why: 'no running workflow' });
+  }
+}
+
 /** Which of these orders' DeliveryWorkflows has a running run: one visibility query. */
 async function runningOf(temporal: Client, orderIds: string[]): Promise<Set<string>> {
   const running = new Set<string>();
@@ -128,10 +136,7 @@ async function createdSince(deps: Deps, since: Date, before: Date, found: Map<st
   for (;;) {
     const page = await openDeliveriesCreatedFrom(deps.sql, since, before, cursor, BATCH);
     if (page.length === 0) break;
-    const running = await runningOf(deps.temporal, page.map((d) => d.orderId));
-    for (const d of page) {
-      if (!running.has(d.orderId) && !found.has(d.id)) found.set(d.id, { delivery: d, why: 'no running workflow' });
-    }
+    await lookUpById(deps, page, found);
     checked += page.length;
     cursor = page.at(-1);
   }
@@ -175,11 +180,7 @@ async function closerLook(deps: Deps, found: Map<string, Untracked>, before: Dat
       await closerLook(deps, found, before, part, await openDeliveryCounts(deps.sql, before, part));
       return;
     }
-    const deliveries = await openDeliveriesWithPrefix(deps.sql, before, part, LEAF);
-    const running = await runningOf(deps.temporal, deliveries.map((d) => d.orderId));
-    for (const d of deliveries) {
-      if (!running.has(d.orderId) && !found.has(d.id)) found.set(d.id, { delivery: d, why: 'no running workflow' });
-    }
+    await lookUpById(deps, await openDeliveriesWithPrefix(deps.sql, before, part, LEAF), found);
   }));
 }
 
