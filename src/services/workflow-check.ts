@@ -32,8 +32,15 @@ import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../contracts/deliver
  * answered before the DeliveryWorkflow starts, and visibility lags a little): no alarm for it yet.
  */
 export const WORKFLOW_START_GRACE_MS = 60_000;
-/** The database's and Temporal's clocks may differ: closed runs are looked for from this long before the oldest open delivery. */
+/** The database's and Temporal's clocks may differ: closed runs are looked for from this long before the oldest open delivery, and up to this long after now. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * By default, closed runs are looked for from this long before the checkpoint: a run that closed
+ * earlier was in visibility when the check that set the checkpoint ran (at least the start-up grace
+ * later), unless visibility lagged and the clocks differed by more than this together. A full check
+ * looks from the oldest open delivery (docs/reconciliation.md, "What the default mode trusts").
+ */
+const CLOSED_OVERLAP_MS = 2 * 60_000;
 /** Closed runs are confirmed against the database and visibility this many at a time. */
 const BATCH = 100;
 /** A part of the open deliveries this small is checked delivery by delivery, in one visibility query. */
@@ -64,11 +71,12 @@ export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incr
     return { name, ok: true, detail: 'no open deliveries' };
   }
   const found = new Map<string, Untracked>();
-  await closedWhileOpen(deps, oldest, found);
+  const checkpoint = mode === 'incremental' ? await readWorkflowCheckpoint(deps.sql) : undefined;
+  const closedSince = Math.max(oldest.getTime() - CLOCK_SKEW_MS, checkpoint ? checkpoint.getTime() - CLOSED_OVERLAP_MS : -Infinity);
+  await closedWhileOpen(deps, new Date(closedSince), new Date(before.getTime() + WORKFLOW_START_GRACE_MS + CLOCK_SKEW_MS), found);
   // Full mode counts, and moves no checkpoint: equal counts can hide a delivery behind a run counted
   // for another one. A default call reads the deliveries since the checkpoint (on the first call,
   // since the oldest open one) one by one, and only such a pass moves the checkpoint.
-  const checkpoint = mode === 'incremental' ? await readWorkflowCheckpoint(deps.sql) : undefined;
   const scope = mode === 'full' ? await withoutAnyWorkflow(deps, before, found) : await createdSince(deps, checkpoint ?? oldest, before, found);
   const untracked = [...found.values()].sort((a, b) => a.delivery.id.localeCompare(b.delivery.id));
   if (untracked.length === 0 && mode === 'incremental') await advanceWorkflowCheckpoint(deps.sql, settled, checkpoint ? 'incremental' : 'full');
@@ -83,15 +91,17 @@ export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incr
 }
 
 /**
- * Closed runs whose delivery may still be open. Bounded by the oldest open delivery: a run that
- * closed before it existed cannot be one of theirs, so repaired anomalies of the past drop out of
- * the query as their deliveries close (and out of visibility with the namespace's retention).
+ * Runs that closed in [since, until] whose delivery may still be open. `since` is never before the
+ * oldest open delivery (a run that closed before it existed cannot be one of theirs) and, by
+ * default, the checkpoint less CLOSED_OVERLAP_MS: the query reads the runs closed since the last
+ * passing call, not every run closed while some delivery stayed open for weeks.
  */
-async function closedWhileOpen({ sql, temporal }: Deps, oldest: Date, found: Map<string, Untracked>): Promise<void> {
-  const since = new Date(oldest.getTime() - CLOCK_SKEW_MS).toISOString();
-  // The statuses named one by one (not `!= 'Running'`), so a SQL visibility store can use its status index.
-  const query = `${DELIVERY_RUNS} AND CloseTime >= '${since}' AND (ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed', 'Canceled')`
-    + ` OR (ExecutionStatus = 'Completed' AND DeliveryStatus IN (${OPEN})))`;
+async function closedWhileOpen({ sql, temporal }: Deps, since: Date, until: Date, found: Map<string, Untracked>): Promise<void> {
+  // Bounded on both sides: a SQL visibility store keeps a running workflow's CloseTime as the end
+  // of time in its indexes, so `CloseTime >= since` alone reads every running DeliveryWorkflow too
+  // (EXPLAIN QUERY PLAN on the dev server's SQLite; it then grew with the open deliveries).
+  const query = `${DELIVERY_RUNS} AND CloseTime >= '${since.toISOString()}' AND CloseTime <= '${until.toISOString()}'`
+    + ` AND (ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed', 'Canceled') OR (ExecutionStatus = 'Completed' AND DeliveryStatus IN (${OPEN})))`;
   let batch = new Map<string, string>();
   const confirm = async () => {
     const open = await openDeliveriesOf(sql, [...batch.keys()]);
