@@ -74,15 +74,15 @@ export async function openDeliveriesCreatedFrom(
 }
 
 /**
- * The database's clock, which wrote every `created_at`: `before` is the start-up grace's boundary,
- * and `settled` the point below which no delivery can still appear: the boundary, or earlier if a
- * transaction that began before it is still open (a delivery's `created_at` is its transaction's
- * start, so a late commit lands behind a checkpoint set at the boundary).
+ * The database's clock, which wrote every `created_at`: `now`; `before`, the start-up grace's
+ * boundary; and `settled`, the point below which no delivery can still appear: the boundary, or
+ * earlier if a transaction that began before it is still open (a delivery's `created_at` is its
+ * transaction's start, so a late commit lands behind a checkpoint set at the boundary).
  */
-export async function workflowCheckBoundary(sql: Tx, graceMs: number): Promise<{ before: Date; settled: Date }> {
-  const [row] = await sql<{ before: Date; settled: Date }[]>`
+export async function workflowCheckBoundary(sql: Tx, graceMs: number): Promise<{ now: Date; before: Date; settled: Date }> {
+  const [row] = await sql<{ now: Date; before: Date; settled: Date }[]>`
     WITH boundary AS (SELECT now() - make_interval(secs => ${graceMs / 1000}) AS before)
-    SELECT before, least(before, (
+    SELECT now(), before, least(before, (
       SELECT min(xact_start) FROM pg_stat_activity
       WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid())) AS settled
     FROM boundary`;

@@ -64,7 +64,7 @@ interface Deps { sql: Sql; temporal: Client }
 
 export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incremental'): Promise<Check> {
   const name = 'open_deliveries_have_workflows';
-  const { before, settled } = await workflowCheckBoundary(deps.sql, WORKFLOW_START_GRACE_MS);
+  const { now, before, settled } = await workflowCheckBoundary(deps.sql, WORKFLOW_START_GRACE_MS);
   const oldest = await oldestOpenDelivery(deps.sql);
   if (!oldest) {
     if (mode === 'incremental') await advanceWorkflowCheckpoint(deps.sql, settled, 'incremental');
@@ -72,8 +72,7 @@ export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incr
   }
   const found = new Map<string, Untracked>();
   const checkpoint = mode === 'incremental' ? await readWorkflowCheckpoint(deps.sql) : undefined;
-  const closedSince = Math.max(oldest.getTime() - CLOCK_SKEW_MS, checkpoint ? checkpoint.getTime() - CLOSED_OVERLAP_MS : -Infinity);
-  await closedWhileOpen(deps, new Date(closedSince), new Date(before.getTime() + WORKFLOW_START_GRACE_MS + CLOCK_SKEW_MS), found);
+  await closedWhileOpen(deps, closedRunsSince(oldest, checkpoint), shifted(now, CLOCK_SKEW_MS), found);
   // Full mode counts, and moves no checkpoint: equal counts can hide a delivery behind a run counted
   // for another one. A default call reads the deliveries since the checkpoint (on the first call,
   // since the oldest open one) one by one, and only such a pass moves the checkpoint.
@@ -89,6 +88,16 @@ export async function workflowCheck(deps: Deps, mode: ReconciliationMode = 'incr
         + untracked.slice(0, SHOWN).map((u) => `${u.delivery.id} (${u.why})`).join(', ') + (untracked.length > SHOWN ? ', …' : ''),
   };
 }
+
+/** Where the closed runs are looked for from: the oldest open delivery, or by default the checkpoint, whichever is later (each less its margin). */
+function closedRunsSince(oldest: Date, checkpoint: Date | undefined): Date {
+  const fromOldest = shifted(oldest, -CLOCK_SKEW_MS);
+  if (!checkpoint) return fromOldest;
+  const fromCheckpoint = shifted(checkpoint, -CLOSED_OVERLAP_MS);
+  return fromCheckpoint > fromOldest ? fromCheckpoint : fromOldest;
+}
+
+const shifted = (at: Date, ms: number) => new Date(at.getTime() + ms);
 
 /**
  * Runs that closed in [since, until] whose delivery may still be open. `since` is never before the
@@ -173,7 +182,7 @@ async function withoutAnyWorkflow(deps: Deps, before: Date, found: Map<string, U
 
 /** Running workflows, started at or after `before`, of the open deliveries written in the START_LAG_MS before it. */
 async function startedJustAfter({ sql, temporal }: Deps, before: Date): Promise<number> {
-  const near = await openDeliveriesCreatedBetween(sql, new Date(before.getTime() - START_LAG_MS), before, BOUNDARY);
+  const near = await openDeliveriesCreatedBetween(sql, shifted(before, -START_LAG_MS), before, BOUNDARY);
   if (near.length === 0) return 0;
   const ids = near.map((d) => `'${deliveryWorkflowId(d.orderId)}'`).join(', ');
   const { count } = await temporal.workflow.count(
